@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { UsageError } from './args.js';
+import { SERVE_HELP, serve } from './serve.js';
+import { WALLET_HELP, wallet } from './wallet.js';
+
+const HELP = `Usage: wallet-gateway <command> [options]
+
+A JSON-RPC gateway between applications and an ed25519 wallet for Vega-style
+networks. The wallet's owner stays in control; keys stay encrypted at rest.
+
+Commands:
+  serve     start the gateway (application door and operator door)
+  wallet    create, import, list, describe or remove wallets
+
+Run "wallet-gateway <command> --help" for a command's options.
+`;
+
+const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
+  serve: { run: serve, help: SERVE_HELP },
+  wallet: { run: wallet, help: WALLET_HELP },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) {
+    process.stderr.write(`unknown command "${command}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await entry.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,64 @@
+import { DEFAULT_ADMIN_PORT, DEFAULT_HOST, DEFAULT_PORT, databasePath, defaultConfig, resolveDataDir } from '../config.js';
+import { startGateway } from '../gateway.js';
+import { LOG_LEVELS, type LogLevel } from '../logger.js';
+import { UsageError, parseFlags, parsePort } from './args.js';
+
+export const SERVE_HELP = `Usage: wallet-gateway serve [options]
+
+Starts the gateway: the application door (session.* for dApps and bots) and
+the operator door (admin.* for the wallet's owner, bearer token required).
+
+Options:
+  --data-dir DIR      where the database and the operator token live
+                      (default: $WALLET_GATEWAY_HOME, else $XDG_DATA_HOME/wallet-gateway,
+                      else ~/.local/share/wallet-gateway)
+  --host HOST         address both doors listen on (default ${DEFAULT_HOST})
+  --port PORT         application door port (default ${DEFAULT_PORT}; 0 picks a free one)
+  --admin-port PORT   operator door port (default ${DEFAULT_ADMIN_PORT}; 0 picks a free one)
+  --log-level LEVEL   ${LOG_LEVELS.join(', ')} (default info); logs go to stderr
+  -h, --help          show this help
+`;
+
+export async function serve(args: string[]): Promise<number> {
+  const flags = parseFlags(args, {
+    'data-dir': { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'admin-port': { type: 'string' },
+    'log-level': { type: 'string' },
+  });
+  if (flags.help) {
+    process.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  const logLevel = (flags['log-level'] ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const config = defaultConfig({
+    dataDir: resolveDataDir(flags['data-dir']),
+    host: flags.host ?? DEFAULT_HOST,
+    port: parsePort(flags.port, '--port', DEFAULT_PORT),
+    adminPort: parsePort(flags['admin-port'], '--admin-port', DEFAULT_ADMIN_PORT),
+    logLevel,
+  });
+  const gateway = await startGateway(config);
+  process.stdout.write(
+    [
+      'wallet-gateway is running',
+      `  application door  ${gateway.applicationUrl}  (session.* for applications)`,
+      `  operator door     ${gateway.operatorUrl}  (admin.*; bearer token in ${gateway.adminTokenPath})`,
+      `  database          ${databasePath(config.dataDir)}`,
+      'Stop with Ctrl+C.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stdout.write(`${signal}: shutting down\n`);
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await gateway.close();
+  return 0;
+}

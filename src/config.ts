@@ -1,0 +1,50 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ScryptCost } from './domain/wallet/secret-box.js';
+import type { LogLevel } from './logger.js';
+import { DEFAULT_LIMITS, type TransportLimits } from './transport/http-door.js';
+
+export interface GatewayConfig {
+  dataDir: string;
+  host: string;
+  /** Application door port (session.*); 0 picks a free port. */
+  port: number;
+  /** Operator door port (admin.*); 0 picks a free port. */
+  adminPort: number;
+  logLevel: LogLevel;
+  limits: TransportLimits;
+  maxBatch: number;
+  /** Check each result against the spec before sending it. */
+  validateResults: boolean;
+  /** scrypt cost for newly sealed wallets. Only tests lower it. */
+  scryptCost?: ScryptCost;
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 1789;
+export const DEFAULT_ADMIN_PORT = 1790;
+
+/** --data-dir, else WALLET_GATEWAY_HOME, else $XDG_DATA_HOME/wallet-gateway, else ~/.local/share/wallet-gateway. */
+export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (flag) return resolve(flag);
+  if (env.WALLET_GATEWAY_HOME) return resolve(env.WALLET_GATEWAY_HOME);
+  const base = env.XDG_DATA_HOME ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  return resolve(base, 'wallet-gateway');
+}
+
+export function defaultConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  return {
+    dataDir: resolveDataDir(undefined),
+    host: DEFAULT_HOST,
+    port: DEFAULT_PORT,
+    adminPort: DEFAULT_ADMIN_PORT,
+    logLevel: 'info',
+    limits: DEFAULT_LIMITS,
+    maxBatch: 100,
+    validateResults: false,
+    ...overrides,
+  };
+}
+
+export const databasePath = (dataDir: string) => join(dataDir, 'wallet-gateway.db');
+export const adminTokenPath = (dataDir: string) => join(dataDir, 'admin.token');

@@ -1,0 +1,80 @@
+/**
+ * Errors raised by the domain. They know nothing of JSON-RPC: each carries a
+ * category that the dispatcher maps to a wire code, a stable machine-readable
+ * `reason`, and optional details that are safe to show to the caller.
+ *
+ * Messages and details must never contain secrets (passphrases, recovery
+ * phrases, private keys, tokens): they travel to clients and into logs.
+ */
+export type ErrorCategory =
+  /** The caller sent something that can never work (wrong shape, bad checksum). */
+  | 'invalid_params'
+  /** The request is well-formed but the wallet's state refuses it. */
+  | 'application'
+  /** The network or a node failed. */
+  | 'network'
+  /** The method exists in the contract but is not served yet. */
+  | 'unavailable';
+
+export class DomainError extends Error {
+  constructor(
+    readonly category: ErrorCategory,
+    readonly reason: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class WalletNotFoundError extends DomainError {
+  constructor(wallet: string) {
+    super('application', 'wallet_not_found', `the wallet "${wallet}" does not exist`, { wallet });
+  }
+}
+
+export class WalletAlreadyExistsError extends DomainError {
+  constructor(wallet: string) {
+    super('application', 'wallet_already_exists', `a wallet named "${wallet}" already exists`, { wallet });
+  }
+}
+
+export class WrongPassphraseError extends DomainError {
+  constructor() {
+    super('application', 'wrong_passphrase', 'the passphrase is not correct for this wallet');
+  }
+}
+
+/** A parameter that passed the schema but fails a rule the schema cannot express. */
+export class InvalidParamError extends DomainError {
+  constructor(path: string, rule: string, message: string) {
+    super('invalid_params', rule, message, { path, rule });
+  }
+}
+
+export class InvalidRecoveryPhraseError extends InvalidParamError {
+  constructor(path = '/recoveryPhrase') {
+    super(path, 'bip39', 'the recovery phrase is not a valid BIP-39 phrase (unknown word, wrong length or bad checksum)');
+  }
+}
+
+export class UnsupportedKeyDerivationVersionError extends InvalidParamError {
+  constructor(version: unknown, path = '/version') {
+    super(path, 'enum', `key derivation version ${JSON.stringify(version)} is not supported; use 1 or 2`);
+  }
+}
+
+export class NotAvailableYetError extends DomainError {
+  constructor(method: string) {
+    super('unavailable', 'not_available_yet', `${method} is part of the API but is not available in this version of the gateway yet`, { method });
+  }
+}
+
+/** Data in the store failed an integrity check (corrupted or tampered ciphertext, impossible row). */
+export class StoreIntegrityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreIntegrityError';
+  }
+}

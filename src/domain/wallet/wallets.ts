@@ -1,0 +1,140 @@
+import type { KeyRecord, WalletStore } from '../../store/store.js';
+import { StoreIntegrityError, WalletAlreadyExistsError, WalletNotFoundError } from '../errors.js';
+import {
+  deriveKeyPair,
+  deriveWalletId,
+  generateRecoveryPhrase,
+  normalizeRecoveryPhrase,
+  recoveryPhraseToSeed,
+  type KeyDerivationVersion,
+} from './hd.js';
+import { DEFAULT_SCRYPT_COST, open, seal, type ScryptCost } from './secret-box.js';
+
+export const WALLET_TYPE = 'HD Wallet';
+export const KEY_ALGORITHM = { name: 'vega/ed25519', version: 1 } as const;
+
+/** What is sealed under the passphrase. Versioned so the layout can change later. */
+interface WalletSecret {
+  format: 1;
+  recoveryPhrase: string;
+}
+
+export interface KeyView {
+  publicKey: string;
+  algorithm: typeof KEY_ALGORITHM;
+  meta: { key: string; value: string }[];
+}
+
+export interface WalletsOptions {
+  /** scrypt cost for newly sealed secrets; wallets keep the cost they were sealed with. */
+  scryptCost?: ScryptCost;
+  now?: () => Date;
+}
+
+/** The secret is bound to the wallet's public identity, so a sealed box cannot be moved to another wallet row. */
+const secretAad = (walletId: string) => new TextEncoder().encode(`wallet-gateway/wallet-secret/${walletId}`);
+
+export const defaultKeyName = (wallet: string, index: number) => `${wallet} key ${index}`;
+
+export function keyView(key: KeyRecord): KeyView {
+  return {
+    publicKey: key.publicKey,
+    algorithm: { ...KEY_ALGORITHM },
+    meta: [{ key: 'name', value: key.name }, ...key.metadata],
+  };
+}
+
+/**
+ * HD wallets: creation, import, description, listing and removal. Secrets
+ * are decrypted only for the duration of a call and wiped after use where
+ * they live in buffers (JavaScript strings cannot be wiped).
+ */
+export class Wallets {
+  private readonly scryptCost: ScryptCost;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly store: WalletStore,
+    options: WalletsOptions = {},
+  ) {
+    this.scryptCost = options.scryptCost ?? DEFAULT_SCRYPT_COST;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async create(name: string, passphrase: string) {
+    const recoveryPhrase = generateRecoveryPhrase();
+    const { key } = await this.save(name, passphrase, recoveryPhrase, 2);
+    return { wallet: { name, version: 2 as const, recoveryPhrase }, key };
+  }
+
+  async import(name: string, passphrase: string, recoveryPhrase: string, version: KeyDerivationVersion) {
+    return this.save(name, passphrase, normalizeRecoveryPhrase(recoveryPhrase), version);
+  }
+
+  async describe(name: string, passphrase: string) {
+    const wallet = await this.requireWallet(name);
+    // Opening the box is how the passphrase is checked; the secret itself is not needed here.
+    const plaintext = await open(wallet.secret, passphrase, wallet.kdf, secretAad(wallet.walletId));
+    plaintext.fill(0);
+    return { name: wallet.name, version: wallet.keyDerivationVersion, type: WALLET_TYPE, id: wallet.walletId };
+  }
+
+  list(): Promise<string[]> {
+    return this.store.listWalletNames();
+  }
+
+  async remove(name: string): Promise<void> {
+    if (!(await this.store.removeWallet(name))) throw new WalletNotFoundError(name);
+  }
+
+  async keys(name: string): Promise<KeyRecord[]> {
+    await this.requireWallet(name);
+    return this.store.listKeys(name);
+  }
+
+  /** Decrypts the wallet's recovery phrase; for the signing and export paths of later features. */
+  async unseal(name: string, passphrase: string): Promise<{ recoveryPhrase: string; version: KeyDerivationVersion }> {
+    const wallet = await this.requireWallet(name);
+    const plaintext = await open(wallet.secret, passphrase, wallet.kdf, secretAad(wallet.walletId));
+    try {
+      const secret = JSON.parse(new TextDecoder().decode(plaintext)) as WalletSecret;
+      if (secret.format !== 1 || typeof secret.recoveryPhrase !== 'string') {
+        throw new StoreIntegrityError(`the secret of wallet "${name}" has an unknown layout`);
+      }
+      return { recoveryPhrase: secret.recoveryPhrase, version: wallet.keyDerivationVersion };
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  private async requireWallet(name: string) {
+    const wallet = await this.store.findWallet(name);
+    if (!wallet) throw new WalletNotFoundError(name);
+    return wallet;
+  }
+
+  private async save(name: string, passphrase: string, recoveryPhrase: string, version: KeyDerivationVersion) {
+    // Checked before the costly key stretching; the store's unique constraint still settles races.
+    if (await this.store.walletExists(name)) throw new WalletAlreadyExistsError(name);
+    const seed = recoveryPhraseToSeed(recoveryPhrase);
+    let walletId: string;
+    let first: KeyRecord;
+    try {
+      walletId = deriveWalletId(seed);
+      const pair = deriveKeyPair(seed, version, 1);
+      pair.secretKey.fill(0);
+      first = { index: 1, publicKey: pair.publicKey, name: defaultKeyName(name, 1), metadata: [], tainted: false };
+    } finally {
+      seed.fill(0);
+    }
+    const secret: WalletSecret = { format: 1, recoveryPhrase };
+    const plaintext = new TextEncoder().encode(JSON.stringify(secret));
+    const { kdf, box } = await seal(plaintext, passphrase, secretAad(walletId), this.scryptCost);
+    plaintext.fill(0);
+    await this.store.insertWallet(
+      { name, walletId, keyDerivationVersion: version, kdf, secret: box, createdAt: this.now().toISOString() },
+      [first],
+    );
+    return { wallet: { name, version }, key: keyView(first) };
+  }
+}

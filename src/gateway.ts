@@ -1,0 +1,107 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureAdminToken, tokenMatcher } from './admin-token.js';
+import { adminTokenPath, databasePath, type GatewayConfig } from './config.js';
+import { Wallets } from './domain/wallet/wallets.js';
+import { createLogger, type Logger } from './logger.js';
+import type { Door } from './rpc/context.js';
+import { Dispatcher } from './rpc/dispatcher.js';
+import type { OpenRpcDocument } from './services/deps.js';
+import { createHandlers } from './services/handlers.js';
+import { documentForDoor } from './services/rpc/discover.js';
+import type { Store } from './store/store.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { startHttpDoor, type HttpDoor } from './transport/http-door.js';
+
+export interface Gateway {
+  readonly applicationUrl: string;
+  readonly operatorUrl: string;
+  readonly adminTokenPath: string;
+  readonly adminToken: string;
+  readonly store: Store;
+  close(): Promise<void>;
+}
+
+/** openrpc.json sits at the package root, two levels above this file in src/ and three in dist/src/. */
+export function loadDocument(): OpenRpcDocument {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    try {
+      return JSON.parse(readFileSync(join(dir, 'openrpc.json'), 'utf8')) as OpenRpcDocument;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      dir = dirname(dir);
+    }
+  }
+  throw new Error('openrpc.json was not found next to the gateway');
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** A store to use instead of the SQLite file in the data directory. */
+  store?: Store;
+}
+
+/** The composition root: opens the store, builds the services and opens both doors. */
+export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const tokenPath = adminTokenPath(config.dataDir);
+  const { token, created } = ensureAdminToken(tokenPath);
+  if (created) logger.info('created the operator token', { path: tokenPath });
+
+  const store = options.store ?? SqliteStore.open(databasePath(config.dataDir));
+  const document = loadDocument();
+  const wallets = new Wallets(store.wallets, config.scryptCost ? { scryptCost: config.scryptCost } : {});
+  const handlers = createHandlers({ wallets, document });
+
+  const doors: HttpDoor[] = [];
+  const open = async (door: Door, port: number, otherDoorUrl: string | undefined) => {
+    const dispatcher = new Dispatcher({
+      door,
+      handlers,
+      logger: logger.child({ door }),
+      maxBatch: config.maxBatch,
+      validateResults: config.validateResults,
+      ...(otherDoorUrl ? { otherDoorUrl } : {}),
+    });
+    const started = await startHttpDoor({
+      door,
+      host: config.host,
+      port,
+      dispatcher,
+      logger: logger.child({ door }),
+      limits: config.limits,
+      documentJson: JSON.stringify(documentForDoor(document, door)),
+      cors: door === 'application',
+      ...(door === 'operator' ? { authenticate: tokenMatcher(token) } : {}),
+    });
+    doors.push(started);
+    return started;
+  };
+
+  try {
+    const operator = await open('operator', config.adminPort, undefined);
+    const application = await open('application', config.port, operator.url);
+    let closing: Promise<void> | undefined;
+    return {
+      applicationUrl: application.url,
+      operatorUrl: operator.url,
+      adminTokenPath: tokenPath,
+      adminToken: token,
+      store,
+      close() {
+        closing ??= (async () => {
+          await Promise.all(doors.map((d) => d.close()));
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await Promise.all(doors.map((d) => d.close()));
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import type { Handlers } from '../../generated/handlers.js';
+import { isMethodName, methodTable, type MethodSpec, type Namespace } from '../../generated/methods.js';
+import type { ValidationError } from '../../generated/validators.js';
+import type { Logger } from '../logger.js';
+import type { Door, RequestContext } from './context.js';
+import { ErrorCode, RpcError, invalidParams, invalidRequest, toRpcError, type ErrorObject } from './errors.js';
+
+export type JsonRpcId = string | number | null;
+
+export interface JsonRpcResponse {
+  jsonrpc: '2.0';
+  id: JsonRpcId;
+  result?: unknown;
+  error?: ErrorObject;
+}
+
+/** Namespaces each door serves; rpc.discover is served by both. */
+export const DOOR_NAMESPACES: Record<Door, readonly Namespace[]> = {
+  application: ['session', 'rpc'],
+  operator: ['admin', 'rpc'],
+};
+
+export interface DispatcherOptions {
+  door: Door;
+  handlers: Handlers<RequestContext>;
+  logger: Logger;
+  /** Longest batch accepted. */
+  maxBatch: number;
+  /** Check every result against its schema (tests, or production with a flag). */
+  validateResults: boolean;
+  /** Where the other door listens, to tell callers who knock at the wrong one. */
+  otherDoorUrl?: string;
+}
+
+const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+function isValidId(id: unknown): id is JsonRpcId {
+  return id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+}
+
+/** The JSON pointer of the value a validation error is about. */
+function pointerOf(error: ValidationError): string {
+  const p = error.params;
+  if (error.keyword === 'required' && typeof p.missingProperty === 'string') return `${error.instancePath}/${escapePointer(p.missingProperty)}`;
+  if (error.keyword === 'additionalProperties' && typeof p.additionalProperty === 'string') {
+    return `${error.instancePath}/${escapePointer(p.additionalProperty)}`;
+  }
+  return error.instancePath;
+}
+
+const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/**
+ * JSON-RPC 2.0 for one door: envelopes, batches, notifications, by-name and
+ * by-position params, validation with the generated validators, and mapping
+ * of thrown errors to wire errors. Knows nothing of HTTP or WebSocket.
+ */
+export class Dispatcher {
+  private readonly served: ReadonlySet<Namespace>;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.served = new Set(DOOR_NAMESPACES[options.door]);
+  }
+
+  /** Handles one message as text. Returns the text to send back, or null when nothing is to be sent. */
+  async handleText(text: string, ctx: RequestContext): Promise<string | null> {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch (error) {
+      // V8's message quotes part of the input, which may be a secret: keep only the position.
+      const position = /position (\d+)/.exec((error as Error).message)?.[1];
+      const where = position === undefined ? '' : ` (near character ${position})`;
+      return JSON.stringify(this.errorResponse(null, new RpcError(ErrorCode.ParseError, { message: `the message is not valid JSON${where}` })));
+    }
+    const response = await this.handleMessage(message, ctx);
+    return response === null ? null : JSON.stringify(response);
+  }
+
+  /** Handles a parsed message: a single request or a batch. */
+  async handleMessage(message: unknown, ctx: RequestContext): Promise<JsonRpcResponse | JsonRpcResponse[] | null> {
+    if (!Array.isArray(message)) return this.handleRequest(message, ctx);
+    if (message.length === 0) return this.errorResponse(null, invalidRequest('a batch must hold at least one request'));
+    if (message.length > this.options.maxBatch) {
+      return this.errorResponse(null, invalidRequest(`a batch may hold at most ${this.options.maxBatch} requests; this one holds ${message.length}`, { limit: this.options.maxBatch }));
+    }
+    const responses = await Promise.all(message.map((entry) => this.handleRequest(entry, ctx)));
+    const answered = responses.filter((r): r is JsonRpcResponse => r !== null);
+    return answered.length > 0 ? answered : null;
+  }
+
+  private async handleRequest(request: unknown, ctx: RequestContext): Promise<JsonRpcResponse | null> {
+    if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+      return this.errorResponse(null, invalidRequest('a request must be a JSON object'));
+    }
+    const r = request as Record<string, unknown>;
+    const isNotification = !hasOwn(r, 'id');
+    if (!isNotification && !isValidId(r.id)) {
+      return this.errorResponse(null, invalidRequest('id must be a string, a number or null'));
+    }
+    const id = isNotification ? null : (r.id as JsonRpcId);
+    const answer = (response: JsonRpcResponse) => (isNotification ? null : response);
+
+    if (r.jsonrpc !== '2.0') return answer(this.errorResponse(id, invalidRequest('jsonrpc must be exactly "2.0"')));
+    if (typeof r.method !== 'string') return answer(this.errorResponse(id, invalidRequest('method must be a string')));
+    if (hasOwn(r, 'params') && (r.params === null || typeof r.params !== 'object')) {
+      return answer(this.errorResponse(id, invalidRequest('params must be an object or an array when present')));
+    }
+
+    const started = performance.now();
+    let response: JsonRpcResponse;
+    try {
+      const spec = this.lookup(r.method);
+      const params = this.checkParams(spec, r.params);
+      const handler = this.options.handlers[spec.name] as (p: unknown, c: RequestContext) => unknown;
+      const result = await handler(params, ctx);
+      this.checkResult(spec, result);
+      response = { jsonrpc: '2.0', id, result: result === undefined ? null : result };
+    } catch (thrown) {
+      const error = toRpcError(thrown, () => {
+        const reference = `error-${randomBytes(6).toString('hex')}`;
+        this.options.logger.error('handler failed', { method: r.method, reference, error: thrown });
+        return reference;
+      });
+      response = this.errorResponse(id, error);
+    }
+    this.options.logger.debug('request', {
+      method: r.method,
+      transport: ctx.transport,
+      ms: Math.round((performance.now() - started) * 100) / 100,
+      ...(response.error ? { code: response.error.code } : {}),
+    });
+    return answer(response);
+  }
+
+  private lookup(method: string): MethodSpec {
+    if (!isMethodName(method)) {
+      throw new RpcError(ErrorCode.MethodNotFound, { method, message: `there is no method named "${method}"` });
+    }
+    const spec = methodTable[method];
+    if (!this.served.has(spec.namespace)) {
+      const other = this.options.door === 'application' ? 'operator' : 'application';
+      const where = this.options.otherDoorUrl ? ` (${this.options.otherDoorUrl})` : '';
+      throw new RpcError(ErrorCode.MethodNotFound, {
+        method,
+        door: other,
+        message: `${method} is served by the ${other} door${where}, not by this one`,
+      });
+    }
+    return spec;
+  }
+
+  private checkParams(spec: MethodSpec, raw: unknown): Record<string, unknown> {
+    let params: Record<string, unknown>;
+    if (raw === undefined) {
+      params = {};
+    } else if (Array.isArray(raw)) {
+      if (raw.length > spec.paramNames.length) {
+        throw invalidParams('', 'maxItems', `${spec.name} takes at most ${spec.paramNames.length} params by position (${spec.paramNames.join(', ') || 'none'}); got ${raw.length}`);
+      }
+      params = Object.fromEntries(raw.map((value, i) => [spec.paramNames[i] as string, value]));
+    } else {
+      params = raw as Record<string, unknown>;
+    }
+    if (!spec.validateParams(params)) {
+      const error = spec.validateParams.errors?.[0];
+      if (!error) throw invalidParams('', 'schema', 'the params do not match the schema');
+      throw invalidParams(pointerOf(error), error.keyword, error.message ?? 'invalid');
+    }
+    return params;
+  }
+
+  private checkResult(spec: MethodSpec, result: unknown): void {
+    if (!this.options.validateResults) return;
+    if (spec.validateResult(result === undefined ? null : result)) return;
+    const error = spec.validateResult.errors?.[0];
+    this.options.logger.error('result does not match its schema', { method: spec.name, path: error?.instancePath, rule: error?.keyword });
+    throw new RpcError(ErrorCode.InternalError, {
+      message: `the gateway produced a result for ${spec.name} that breaks the spec at "${error ? pointerOf(error) : ''}" (${error?.message ?? 'invalid'})`,
+    });
+  }
+
+  private errorResponse(id: JsonRpcId, error: RpcError): JsonRpcResponse {
+    return { jsonrpc: '2.0', id, error: error.toJSON() };
+  }
+}

@@ -1,0 +1,15 @@
+import type { Wallets } from '../domain/wallet/wallets.js';
+
+/** Everything the services use, injected at the composition root. */
+export interface ServiceDeps {
+  readonly wallets: Wallets;
+  /** The parsed openrpc.json. */
+  readonly document: OpenRpcDocument;
+}
+
+export interface OpenRpcDocument {
+  openrpc: string;
+  info: Record<string, unknown>;
+  methods: { name: string }[];
+  [key: string]: unknown;
+}

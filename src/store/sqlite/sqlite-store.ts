@@ -1,0 +1,164 @@
+import Database from 'better-sqlite3';
+import { chmodSync, existsSync } from 'node:fs';
+import { StoreIntegrityError, WalletAlreadyExistsError } from '../../domain/errors.js';
+import type { KdfParams } from '../../domain/wallet/secret-box.js';
+import type { KeyRecord, Store, WalletRecord, WalletStore } from '../store.js';
+import { migrations, type Migration } from './migrations.js';
+
+interface WalletRow {
+  name: string;
+  wallet_id: string;
+  key_derivation_version: number;
+  kdf: string;
+  secret: Buffer;
+  created_at: string;
+}
+
+interface KeyRow {
+  key_index: number;
+  public_key: string;
+  name: string;
+  metadata: string;
+  tainted: number;
+}
+
+/** Applies the migrations the database has not seen yet; returns the schema version. */
+export function migrate(db: Database.Database, list: readonly Migration[] = migrations): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  const newest = list.reduce((max, m) => Math.max(max, m.version), 0);
+  const known = Math.max(0, ...applied);
+  if (known > newest) {
+    throw new StoreIntegrityError(`the database has schema version ${known}, newer than this gateway knows (${newest}); upgrade the gateway`);
+  }
+  const record = db.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)');
+  for (const migration of [...list].sort((a, b) => a.version - b.version)) {
+    if (applied.has(migration.version)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      record.run(migration.version, migration.description, new Date().toISOString());
+    })();
+  }
+  return newest;
+}
+
+function toWallet(row: WalletRow): WalletRecord {
+  let kdf: KdfParams;
+  try {
+    kdf = JSON.parse(row.kdf) as KdfParams;
+  } catch {
+    throw new StoreIntegrityError(`the key derivation parameters of wallet "${row.name}" are not readable`);
+  }
+  if (row.key_derivation_version !== 1 && row.key_derivation_version !== 2) {
+    throw new StoreIntegrityError(`wallet "${row.name}" has an unknown key derivation version`);
+  }
+  return {
+    name: row.name,
+    walletId: row.wallet_id,
+    keyDerivationVersion: row.key_derivation_version,
+    kdf,
+    secret: new Uint8Array(row.secret),
+    createdAt: row.created_at,
+  };
+}
+
+function toKey(row: KeyRow): KeyRecord {
+  return {
+    index: row.key_index,
+    publicKey: row.public_key,
+    name: row.name,
+    metadata: JSON.parse(row.metadata) as KeyRecord['metadata'],
+    tainted: row.tainted === 1,
+  };
+}
+
+class SqliteWalletStore implements WalletStore {
+  private readonly statements;
+
+  constructor(private readonly db: Database.Database) {
+    this.statements = {
+      insertWallet: db.prepare(
+        'INSERT INTO wallets (name, wallet_id, key_derivation_version, kdf, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      insertKey: db.prepare('INSERT INTO keys (wallet, key_index, public_key, name, metadata, tainted) VALUES (?, ?, ?, ?, ?, ?)'),
+      findWallet: db.prepare('SELECT name, wallet_id, key_derivation_version, kdf, secret, created_at FROM wallets WHERE name = ?'),
+      walletExists: db.prepare('SELECT 1 FROM wallets WHERE name = ?').pluck(),
+      listNames: db.prepare('SELECT name FROM wallets ORDER BY name COLLATE BINARY').pluck(),
+      removeWallet: db.prepare('DELETE FROM wallets WHERE name = ?'),
+      listKeys: db.prepare(
+        'SELECT k.key_index, k.public_key, k.name, k.metadata, k.tainted FROM keys k JOIN wallets w ON w.id = k.wallet WHERE w.name = ? ORDER BY k.key_index',
+      ),
+    };
+  }
+
+  async insertWallet(wallet: WalletRecord, keys: KeyRecord[]): Promise<void> {
+    const s = this.statements;
+    try {
+      this.db.transaction(() => {
+        const { lastInsertRowid } = s.insertWallet.run(
+          wallet.name,
+          wallet.walletId,
+          wallet.keyDerivationVersion,
+          JSON.stringify(wallet.kdf),
+          Buffer.from(wallet.secret),
+          wallet.createdAt,
+        );
+        for (const key of keys) {
+          s.insertKey.run(lastInsertRowid, key.index, key.publicKey, key.name, JSON.stringify(key.metadata), key.tainted ? 1 : 0);
+        }
+      })();
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new WalletAlreadyExistsError(wallet.name);
+      throw error;
+    }
+  }
+
+  async findWallet(name: string): Promise<WalletRecord | undefined> {
+    const row = this.statements.findWallet.get(name) as WalletRow | undefined;
+    return row ? toWallet(row) : undefined;
+  }
+
+  async walletExists(name: string): Promise<boolean> {
+    return this.statements.walletExists.get(name) !== undefined;
+  }
+
+  async listWalletNames(): Promise<string[]> {
+    return this.statements.listNames.all() as string[];
+  }
+
+  async removeWallet(name: string): Promise<boolean> {
+    // Keys (and, later, everything else that references the wallet) go with it through ON DELETE CASCADE.
+    return this.statements.removeWallet.run(name).changes > 0;
+  }
+
+  async listKeys(walletName: string): Promise<KeyRecord[]> {
+    return (this.statements.listKeys.all(walletName) as KeyRow[]).map(toKey);
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly wallets: WalletStore;
+  readonly schemaVersion: number;
+
+  private constructor(readonly db: Database.Database) {
+    this.schemaVersion = migrate(db);
+    this.wallets = new SqliteWalletStore(db);
+  }
+
+  /** Opens (creating if needed) the database file, readable by its owner only, and migrates it. */
+  static open(path: string): SqliteStore {
+    const fresh = !existsSync(path);
+    const db = new Database(path);
+    if (fresh) chmodSync(path, 0o600);
+    db.pragma('journal_mode = WAL');
+    // FULL: a wallet the gateway confirmed must survive a power cut, not only a crash.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    return new SqliteStore(db);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

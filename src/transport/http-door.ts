@@ -1,0 +1,309 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Logger } from '../logger.js';
+import type { Door, RequestContext } from '../rpc/context.js';
+import type { Dispatcher } from '../rpc/dispatcher.js';
+import { ErrorCode, RpcError } from '../rpc/errors.js';
+
+export interface TransportLimits {
+  /** Largest HTTP body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** Largest WebSocket message accepted, in bytes. */
+  maxWsMessageBytes: number;
+  /** Time allowed to receive the request headers. */
+  headersTimeoutMs: number;
+  /** Time allowed to receive a whole request (not to answer it: reviews may take minutes). */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive HTTP connection stays open. */
+  keepAliveTimeoutMs: number;
+  /** A WebSocket peer that does not answer a ping within this time is dropped. */
+  wsHeartbeatMs: number;
+}
+
+export const DEFAULT_LIMITS: TransportLimits = {
+  maxBodyBytes: 1024 * 1024,
+  maxWsMessageBytes: 1024 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  wsHeartbeatMs: 30_000,
+};
+
+export interface HttpDoorOptions {
+  door: Door;
+  host: string;
+  port: number;
+  dispatcher: Dispatcher;
+  logger: Logger;
+  limits: TransportLimits;
+  /** The door's OpenRPC document, served at GET /openrpc.json. */
+  documentJson: string;
+  /** Answer CORS preflights so browser pages may call this door. */
+  cors: boolean;
+  /** When set, POST and WebSocket upgrades must carry a bearer token that this accepts. */
+  authenticate?: (bearerToken: string | undefined) => boolean;
+}
+
+export interface HttpDoor {
+  readonly url: string;
+  readonly port: number;
+  /** Sends a notification to every WebSocket client of this door. */
+  broadcast(method: string, params: unknown): void;
+  close(): Promise<void>;
+}
+
+const JSON_TYPE = 'application/json';
+
+function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+function isJsonContentType(header: string | undefined): boolean {
+  if (!header) return false;
+  const type = header.split(';')[0]?.trim().toLowerCase();
+  return type === JSON_TYPE || (type !== undefined && type.startsWith('application/') && type.endsWith('+json'));
+}
+
+const rpcErrorBody = (code: number, message: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ jsonrpc: '2.0', id: null, error: new RpcError(code, { message, ...extra }).toJSON() });
+
+/**
+ * One door: JSON-RPC over HTTP POST and WebSocket on the same port, plus
+ * GET /health and GET /openrpc.json. Transport concerns only: limits, CORS,
+ * authentication, and turning connection loss into an aborted signal.
+ */
+export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor> {
+  const { dispatcher, limits, logger } = options;
+  const sockets = new Set<Socket>();
+  const clients = new Set<WebSocket>();
+
+  const corsHeaders = (req: IncomingMessage): Record<string, string> =>
+    options.cors
+      ? {
+          'access-control-allow-origin': req.headers.origin ?? '*',
+          'access-control-allow-methods': 'GET, POST, OPTIONS',
+          'access-control-allow-headers': 'content-type, authorization',
+          'access-control-max-age': '600',
+          vary: 'origin',
+        }
+      : {};
+
+  const send = (req: IncomingMessage, res: ServerResponse, status: number, body: string | null, headers: Record<string, string> = {}) => {
+    if (res.headersSent || res.destroyed) return;
+    const all: Record<string, string | number> = { ...corsHeaders(req), ...headers };
+    if (body !== null) {
+      all['content-type'] = `${JSON_TYPE}; charset=utf-8`;
+      all['content-length'] = Buffer.byteLength(body);
+    }
+    res.writeHead(status, all);
+    res.end(body ?? undefined);
+  };
+
+  const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
+    new Promise((resolve, reject) => {
+      const declared = Number(req.headers['content-length']);
+      if (Number.isFinite(declared) && declared > limits.maxBodyBytes) {
+        resolve('too-large');
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let done = false;
+      req.on('data', (chunk: Buffer) => {
+        if (done) return;
+        size += chunk.length;
+        if (size > limits.maxBodyBytes) {
+          done = true;
+          resolve('too-large');
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => {
+        if (!done) {
+          done = true;
+          resolve(Buffer.concat(chunks));
+        }
+      });
+      req.on('error', (error) => {
+        if (!done) {
+          done = true;
+          reject(error);
+        }
+      });
+    });
+
+  const handlePost = async (req: IncomingMessage, res: ServerResponse) => {
+    if (options.authenticate && !options.authenticate(bearerToken(req))) {
+      send(req, res, 401, rpcErrorBody(ErrorCode.AuthenticationFailure, 'this door needs the header "Authorization: Bearer <token>" with the operator token'), {
+        'www-authenticate': 'Bearer',
+      });
+      return;
+    }
+    // Requiring JSON also makes browsers send a CORS preflight first, so a page cannot post a "simple" form request here.
+    if (!isJsonContentType(req.headers['content-type'])) {
+      send(req, res, 415, rpcErrorBody(ErrorCode.InvalidRequest, `the Content-Type must be ${JSON_TYPE}`));
+      req.resume();
+      return;
+    }
+    const body = await readBody(req);
+    if (body === 'too-large') {
+      send(req, res, 413, rpcErrorBody(ErrorCode.InvalidRequest, `the body is larger than the limit of ${limits.maxBodyBytes} bytes`, { limit: limits.maxBodyBytes }), {
+        connection: 'close',
+      });
+      req.resume();
+      return;
+    }
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const ctx: RequestContext = {
+      door: options.door,
+      transport: 'http',
+      origin: req.headers.origin,
+      remoteAddress: req.socket.remoteAddress,
+      signal: abort.signal,
+      notify: undefined,
+    };
+    const answer = await dispatcher.handleText(body.toString('utf8'), ctx);
+    if (answer === null) send(req, res, 204, null);
+    else send(req, res, 200, answer);
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'OPTIONS') {
+      send(req, res, options.cors ? 204 : 405, null, options.cors ? {} : { allow: 'GET, POST' });
+      return;
+    }
+    if (req.method === 'GET' && path === '/health') {
+      send(req, res, 200, JSON.stringify({ status: 'ok', door: options.door }));
+      return;
+    }
+    if (req.method === 'GET' && path === '/openrpc.json') {
+      send(req, res, 200, options.documentJson);
+      return;
+    }
+    if (req.method === 'POST' && path === '/') {
+      handlePost(req, res).catch((error: unknown) => {
+        logger.error('HTTP request failed', { error });
+        send(req, res, 500, rpcErrorBody(ErrorCode.InternalError, 'the request could not be handled'));
+      });
+      return;
+    }
+    if (req.method === 'POST' || req.method === 'GET') {
+      send(req, res, 404, rpcErrorBody(ErrorCode.InvalidRequest, `nothing is served at ${req.method} ${path}; JSON-RPC requests go to POST /`));
+      return;
+    }
+    send(req, res, 405, rpcErrorBody(ErrorCode.InvalidRequest, `method ${req.method} is not allowed`), { allow: 'GET, POST, OPTIONS' });
+  };
+
+  const server: Server = createServer(handle);
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxHeadersCount = 100;
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxWsMessageBytes });
+  server.on('upgrade', (req, socket, head) => {
+    if (options.authenticate && !options.authenticate(bearerToken(req))) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => serveWebSocket(ws, req));
+  });
+
+  const serveWebSocket = (ws: WebSocket, req: IncomingMessage) => {
+    clients.add(ws);
+    const abort = new AbortController();
+    let alive = true;
+    ws.on('pong', () => {
+      alive = true;
+    });
+    const heartbeat = setInterval(() => {
+      if (!alive) {
+        ws.terminate();
+        return;
+      }
+      alive = false;
+      ws.ping();
+    }, limits.wsHeartbeatMs);
+    heartbeat.unref();
+    const notify = (method: string, params: unknown) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ jsonrpc: '2.0', method, params }));
+    };
+    const ctx: RequestContext = {
+      door: options.door,
+      transport: 'ws',
+      origin: req.headers.origin,
+      remoteAddress: req.socket.remoteAddress,
+      signal: abort.signal,
+      notify,
+    };
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        ws.send(rpcErrorBody(ErrorCode.ParseError, 'binary frames are not accepted; send JSON-RPC as text frames'));
+        return;
+      }
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      dispatcher
+        .handleText(text, ctx)
+        .then((answer) => {
+          if (answer !== null && ws.readyState === ws.OPEN) ws.send(answer);
+        })
+        .catch((error: unknown) => logger.error('WebSocket message failed', { error }));
+    });
+    ws.on('error', (error) => logger.debug('WebSocket error', { message: error.message }));
+    ws.on('close', () => {
+      clearInterval(heartbeat);
+      clients.delete(ws);
+      abort.abort();
+    });
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${hostForUrl}:${address.port}`,
+    port: address.port,
+    broadcast(method, params) {
+      const frame = JSON.stringify({ jsonrpc: '2.0', method, params });
+      for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(frame);
+    },
+    async close() {
+      for (const ws of clients) ws.close(1001, 'the gateway is shutting down');
+      wss.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Give in-flight answers a moment, then cut what is left.
+      const timer = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+        for (const ws of clients) ws.terminate();
+      }, 2000);
+      timer.unref();
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}
