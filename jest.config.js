@@ -5,6 +5,7 @@ export default {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   moduleNameMapper: {
+    '^@open-rpc/spec-types$': '<rootDir>/test/shims/open-rpc-spec-types.cjs',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {
