@@ -41,6 +41,12 @@ export async function serve(args: string[]): Promise<number> {
     logLevel,
   });
   const gateway = await startGateway(config);
+  // Catch the stop signals before announcing that we run: whoever reads the banner may signal at once,
+  // and a signal without a handler would kill the process without closing the doors and the database.
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   process.stdout.write(
     [
       'wallet-gateway is running',
@@ -51,14 +57,7 @@ export async function serve(args: string[]): Promise<number> {
       '',
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stdout.write(`${signal}: shutting down\n`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  process.stdout.write(`${await stopped}: shutting down\n`);
   await gateway.close();
   return 0;
 }

@@ -102,10 +102,11 @@ export class Dispatcher {
     const id = isNotification ? null : (r.id as JsonRpcId);
     const answer = (response: JsonRpcResponse) => (isNotification ? null : response);
 
-    if (r.jsonrpc !== '2.0') return answer(this.errorResponse(id, invalidRequest('jsonrpc must be exactly "2.0"')));
-    if (typeof r.method !== 'string') return answer(this.errorResponse(id, invalidRequest('method must be a string')));
+    // A malformed request is not a valid Request object, so it is no notification either: it is always answered (JSON-RPC 2.0, section 5).
+    if (r.jsonrpc !== '2.0') return this.errorResponse(id, invalidRequest('jsonrpc must be exactly "2.0"'));
+    if (typeof r.method !== 'string') return this.errorResponse(id, invalidRequest('method must be a string'));
     if (hasOwn(r, 'params') && (r.params === null || typeof r.params !== 'object')) {
-      return answer(this.errorResponse(id, invalidRequest('params must be an object or an array when present')));
+      return this.errorResponse(id, invalidRequest('params must be an object or an array when present'));
     }
 
     const started = performance.now();
