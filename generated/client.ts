@@ -167,6 +167,32 @@ export class WalletGatewayClient {
     listWallets: (...args: ParamsArg<"admin.list_wallets">) => this.request("admin.list_wallets", ...args),
     /** Removes a wallet and every trace of it. */
     removeWallet: (...args: ParamsArg<"admin.remove_wallet">) => this.request("admin.remove_wallet", ...args),
+    /** Decrypts a wallet's keys into memory so they can sign. */
+    unlockWallet: (...args: ParamsArg<"admin.unlock_wallet">) => this.request("admin.unlock_wallet", ...args),
+    /** Wipes a wallet's decrypted keys from memory. */
+    lockWallet: (...args: ParamsArg<"admin.lock_wallet">) => this.request("admin.lock_wallet", ...args),
+    /** Derives the wallet's next key. */
+    generateKey: (...args: ParamsArg<"admin.generate_key">) => this.request("admin.generate_key", ...args),
+    /** Lists a wallet's keys in derivation order. */
+    listKeys: (...args: ParamsArg<"admin.list_keys">) => this.request("admin.list_keys", ...args),
+    /** Describes one key of a wallet. */
+    describeKey: (...args: ParamsArg<"admin.describe_key">) => this.request("admin.describe_key", ...args),
+    /** Replaces a key's metadata. */
+    annotateKey: (...args: ParamsArg<"admin.annotate_key">) => this.request("admin.annotate_key", ...args),
+    /** Stops a key from signing. */
+    taintKey: (...args: ParamsArg<"admin.taint_key">) => this.request("admin.taint_key", ...args),
+    /** Lets a tainted key sign again. */
+    untaintKey: (...args: ParamsArg<"admin.untaint_key">) => this.request("admin.untaint_key", ...args),
+    /** Gives a wallet a new name. */
+    renameWallet: (...args: ParamsArg<"admin.rename_wallet">) => this.request("admin.rename_wallet", ...args),
+    /** Re-encrypts a wallet under a new passphrase. */
+    updatePassphrase: (...args: ParamsArg<"admin.update_passphrase">) => this.request("admin.update_passphrase", ...args),
+    /** Signs a message with one of the wallet's keys. */
+    signMessage: (...args: ParamsArg<"admin.sign_message">) => this.request("admin.sign_message", ...args),
+    /** Checks a signature made by admin.sign_message (or any Vega wallet). */
+    verifyMessage: (...args: ParamsArg<"admin.verify_message">) => this.request("admin.verify_message", ...args),
+    /** Exports one private key for the owner's own backup. */
+    exportKey: (...args: ParamsArg<"admin.export_key">) => this.request("admin.export_key", ...args),
   };
 
   readonly rpc = {

@@ -30,6 +30,32 @@ export interface Handlers<Ctx> {
   "admin.list_wallets": Handler<"admin.list_wallets", Ctx>;
   /** Removes a wallet and every trace of it. */
   "admin.remove_wallet": Handler<"admin.remove_wallet", Ctx>;
+  /** Decrypts a wallet's keys into memory so they can sign. */
+  "admin.unlock_wallet": Handler<"admin.unlock_wallet", Ctx>;
+  /** Wipes a wallet's decrypted keys from memory. */
+  "admin.lock_wallet": Handler<"admin.lock_wallet", Ctx>;
+  /** Derives the wallet's next key. */
+  "admin.generate_key": Handler<"admin.generate_key", Ctx>;
+  /** Lists a wallet's keys in derivation order. */
+  "admin.list_keys": Handler<"admin.list_keys", Ctx>;
+  /** Describes one key of a wallet. */
+  "admin.describe_key": Handler<"admin.describe_key", Ctx>;
+  /** Replaces a key's metadata. */
+  "admin.annotate_key": Handler<"admin.annotate_key", Ctx>;
+  /** Stops a key from signing. */
+  "admin.taint_key": Handler<"admin.taint_key", Ctx>;
+  /** Lets a tainted key sign again. */
+  "admin.untaint_key": Handler<"admin.untaint_key", Ctx>;
+  /** Gives a wallet a new name. */
+  "admin.rename_wallet": Handler<"admin.rename_wallet", Ctx>;
+  /** Re-encrypts a wallet under a new passphrase. */
+  "admin.update_passphrase": Handler<"admin.update_passphrase", Ctx>;
+  /** Signs a message with one of the wallet's keys. */
+  "admin.sign_message": Handler<"admin.sign_message", Ctx>;
+  /** Checks a signature made by admin.sign_message (or any Vega wallet). */
+  "admin.verify_message": Handler<"admin.verify_message", Ctx>;
+  /** Exports one private key for the owner's own backup. */
+  "admin.export_key": Handler<"admin.export_key", Ctx>;
   /** Returns the OpenRPC document of the methods served at this door. */
   "rpc.discover": Handler<"rpc.discover", Ctx>;
 }

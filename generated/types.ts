@@ -88,6 +88,36 @@ export type EncodedTransaction = string;
  */
 export type Timestamp = string;
 /**
+ * Seconds without use after which an unlocked wallet locks itself: 1 to 86400.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "IdleTimeout".
+ */
+export type IdleTimeout = number;
+/**
+ * Key metadata: at most 32 items with distinct keys. An item with the key "name" names the key.
+ *
+ * @maxItems 32
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "Metadata".
+ */
+export type Metadata = MetadataItem[];
+/**
+ * Standard base64 with padding (RFC 4648 section 4); may be empty.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "Base64".
+ */
+export type Base64 = string;
+/**
+ * An ed25519 signature (64 bytes) in standard base64.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "EncodedSignature".
+ */
+export type EncodedSignature = string;
+/**
  * Always null.
  *
  * This interface was referenced by `SpecDefinitions`'s JSON-Schema
@@ -224,6 +254,10 @@ export interface DescribeWalletResult {
    * The wallet ID: the public key of m/1789'.
    */
   ID: string;
+  /**
+   * How many keys the wallet holds (tainted ones included).
+   */
+  keyCount: number;
 }
 /**
  * This interface was referenced by `SpecDefinitions`'s JSON-Schema
@@ -245,6 +279,69 @@ export interface OpenRpcDocument {
   openrpc: string;
   info: {};
   methods: {}[];
+}
+/**
+ * A key of a wallet: its public key, name, derivation index, algorithm, metadata (which includes the name) and whether it is tainted.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "KeyDescription".
+ */
+export interface KeyDescription {
+  publicKey: PublicKey;
+  name: string;
+  index: number;
+  algorithm: KeyAlgorithm;
+  metadata: MetadataItem[];
+  tainted: boolean;
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "KeySummary".
+ */
+export interface KeySummary {
+  publicKey: PublicKey;
+  name: string;
+  index: number;
+  tainted: boolean;
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ListKeysResult".
+ */
+export interface ListKeysResult {
+  keys: KeySummary[];
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "UnlockWalletResult".
+ */
+export interface UnlockWalletResult {
+  idleTimeout: IdleTimeout;
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "SignMessageResult".
+ */
+export interface SignMessageResult {
+  encodedSignature: EncodedSignature;
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "VerifyMessageResult".
+ */
+export interface VerifyMessageResult {
+  isValid: boolean;
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ExportKeyResult".
+ */
+export interface ExportKeyResult {
+  publicKey: PublicKey;
+  /**
+   * The 64-byte private key as Vega wallets write it: the 32-byte ed25519 seed followed by the public key, in hex.
+   */
+  privateKey: string;
 }
 /**
  * Params of session.connect_wallet.
@@ -360,6 +457,141 @@ export interface AdminRemoveWalletParams {
   wallet: WalletName;
 }
 /**
+ * Params of admin.unlock_wallet.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminUnlockWalletParams".
+ */
+export interface AdminUnlockWalletParams {
+  wallet: WalletName;
+  passphrase: Passphrase;
+  idleTimeout?: IdleTimeout;
+}
+/**
+ * Params of admin.lock_wallet.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminLockWalletParams".
+ */
+export interface AdminLockWalletParams {
+  wallet: WalletName;
+}
+/**
+ * Params of admin.generate_key.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminGenerateKeyParams".
+ */
+export interface AdminGenerateKeyParams {
+  wallet: WalletName;
+  passphrase?: Passphrase;
+  metadata?: Metadata;
+}
+/**
+ * Params of admin.list_keys.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminListKeysParams".
+ */
+export interface AdminListKeysParams {
+  wallet: WalletName;
+}
+/**
+ * Params of admin.describe_key.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminDescribeKeyParams".
+ */
+export interface AdminDescribeKeyParams {
+  wallet: WalletName;
+  publicKey: PublicKey;
+}
+/**
+ * Params of admin.annotate_key.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminAnnotateKeyParams".
+ */
+export interface AdminAnnotateKeyParams {
+  wallet: WalletName;
+  publicKey: PublicKey;
+  metadata: Metadata;
+}
+/**
+ * Params of admin.taint_key.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminTaintKeyParams".
+ */
+export interface AdminTaintKeyParams {
+  wallet: WalletName;
+  publicKey: PublicKey;
+}
+/**
+ * Params of admin.untaint_key.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminUntaintKeyParams".
+ */
+export interface AdminUntaintKeyParams {
+  wallet: WalletName;
+  publicKey: PublicKey;
+}
+/**
+ * Params of admin.rename_wallet.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminRenameWalletParams".
+ */
+export interface AdminRenameWalletParams {
+  wallet: WalletName;
+  newName: WalletName;
+}
+/**
+ * Params of admin.update_passphrase.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminUpdatePassphraseParams".
+ */
+export interface AdminUpdatePassphraseParams {
+  wallet: WalletName;
+  passphrase: Passphrase;
+  newPassphrase: Passphrase;
+}
+/**
+ * Params of admin.sign_message.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminSignMessageParams".
+ */
+export interface AdminSignMessageParams {
+  wallet: WalletName;
+  publicKey: PublicKey;
+  encodedMessage: Base64;
+}
+/**
+ * Params of admin.verify_message.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminVerifyMessageParams".
+ */
+export interface AdminVerifyMessageParams {
+  publicKey: PublicKey;
+  encodedMessage: Base64;
+  encodedSignature: EncodedSignature;
+}
+/**
+ * Params of admin.export_key.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminExportKeyParams".
+ */
+export interface AdminExportKeyParams {
+  wallet: WalletName;
+  publicKey: PublicKey;
+  passphrase: Passphrase;
+}
+/**
  * Params of rpc.discover.
  *
  * This interface was referenced by `SpecDefinitions`'s JSON-Schema
@@ -378,6 +610,19 @@ export type AdminImportWalletResult = ImportWalletResult;
 export type AdminDescribeWalletResult = DescribeWalletResult;
 export type AdminListWalletsResult = ListWalletsResult;
 export type AdminRemoveWalletResult = EmptyResult;
+export type AdminUnlockWalletResult = UnlockWalletResult;
+export type AdminLockWalletResult = EmptyResult;
+export type AdminGenerateKeyResult = KeyDescription;
+export type AdminListKeysResult = ListKeysResult;
+export type AdminDescribeKeyResult = KeyDescription;
+export type AdminAnnotateKeyResult = KeyDescription;
+export type AdminTaintKeyResult = KeyDescription;
+export type AdminUntaintKeyResult = KeyDescription;
+export type AdminRenameWalletResult = EmptyResult;
+export type AdminUpdatePassphraseResult = EmptyResult;
+export type AdminSignMessageResult = SignMessageResult;
+export type AdminVerifyMessageResult = VerifyMessageResult;
+export type AdminExportKeyResult = ExportKeyResult;
 export type RpcDiscoverResult = OpenRpcDocument;
 
 /** Params and result type of every method, keyed by method name. */
@@ -394,6 +639,19 @@ export interface MethodTypes {
   "admin.describe_wallet": { params: AdminDescribeWalletParams; result: AdminDescribeWalletResult };
   "admin.list_wallets": { params: AdminListWalletsParams; result: AdminListWalletsResult };
   "admin.remove_wallet": { params: AdminRemoveWalletParams; result: AdminRemoveWalletResult };
+  "admin.unlock_wallet": { params: AdminUnlockWalletParams; result: AdminUnlockWalletResult };
+  "admin.lock_wallet": { params: AdminLockWalletParams; result: AdminLockWalletResult };
+  "admin.generate_key": { params: AdminGenerateKeyParams; result: AdminGenerateKeyResult };
+  "admin.list_keys": { params: AdminListKeysParams; result: AdminListKeysResult };
+  "admin.describe_key": { params: AdminDescribeKeyParams; result: AdminDescribeKeyResult };
+  "admin.annotate_key": { params: AdminAnnotateKeyParams; result: AdminAnnotateKeyResult };
+  "admin.taint_key": { params: AdminTaintKeyParams; result: AdminTaintKeyResult };
+  "admin.untaint_key": { params: AdminUntaintKeyParams; result: AdminUntaintKeyResult };
+  "admin.rename_wallet": { params: AdminRenameWalletParams; result: AdminRenameWalletResult };
+  "admin.update_passphrase": { params: AdminUpdatePassphraseParams; result: AdminUpdatePassphraseResult };
+  "admin.sign_message": { params: AdminSignMessageParams; result: AdminSignMessageResult };
+  "admin.verify_message": { params: AdminVerifyMessageParams; result: AdminVerifyMessageResult };
+  "admin.export_key": { params: AdminExportKeyParams; result: AdminExportKeyResult };
   "rpc.discover": { params: RpcDiscoverParams; result: RpcDiscoverResult };
 }
 

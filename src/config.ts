@@ -16,6 +16,8 @@ export interface GatewayConfig {
   maxBatch: number;
   /** Check each result against the spec before sending it. */
   validateResults: boolean;
+  /** Seconds an unlocked wallet stays unlocked without use, unless admin.unlock_wallet says otherwise. */
+  unlockTimeoutSeconds: number;
   /** scrypt cost for newly sealed wallets. Only tests lower it. */
   scryptCost?: ScryptCost;
 }
@@ -23,6 +25,7 @@ export interface GatewayConfig {
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 1789;
 export const DEFAULT_ADMIN_PORT = 1790;
+export const DEFAULT_UNLOCK_TIMEOUT_SECONDS = 300;
 
 /** --data-dir, else WALLET_GATEWAY_HOME, else $XDG_DATA_HOME/wallet-gateway, else ~/.local/share/wallet-gateway. */
 export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -42,6 +45,7 @@ export function defaultConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     limits: DEFAULT_LIMITS,
     maxBatch: 100,
     validateResults: false,
+    unlockTimeoutSeconds: DEFAULT_UNLOCK_TIMEOUT_SECONDS,
     ...overrides,
   };
 }

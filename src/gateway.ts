@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureAdminToken, tokenMatcher } from './admin-token.js';
 import { adminTokenPath, databasePath, type GatewayConfig } from './config.js';
+import { Keyring } from './domain/wallet/keyring.js';
+import { Keys } from './domain/wallet/keys.js';
 import { Wallets } from './domain/wallet/wallets.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Door } from './rpc/context.js';
@@ -53,8 +55,10 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
 
   const store = options.store ?? SqliteStore.open(databasePath(config.dataDir));
   const document = loadDocument();
-  const wallets = new Wallets(store.wallets, config.scryptCost ? { scryptCost: config.scryptCost } : {});
-  const handlers = createHandlers({ wallets, document });
+  const keyring = new Keyring();
+  const wallets = new Wallets(store.wallets, keyring, config.scryptCost ? { scryptCost: config.scryptCost } : {});
+  const keys = new Keys(store.wallets, wallets, keyring);
+  const handlers = createHandlers({ wallets, keys, document, unlockTimeoutSeconds: config.unlockTimeoutSeconds });
 
   const doors: HttpDoor[] = [];
   const open = async (door: Door, port: number, otherDoorUrl: string | undefined) => {
@@ -94,6 +98,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       close() {
         closing ??= (async () => {
           await Promise.all(doors.map((d) => d.close()));
+          keyring.lockAll();
           await store.close();
         })();
         return closing;

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { UsageError } from './args.js';
-import { SERVE_HELP, serve } from './serve.js';
-import { WALLET_HELP, wallet } from './wallet.js';
+import { keyCommand } from './key.js';
+import { messageCommand } from './message.js';
+import { serve } from './serve.js';
+import { walletCommandGroup } from './wallet.js';
 
 const HELP = `Usage: wallet-gateway <command> [options]
 
@@ -10,14 +12,18 @@ networks. The wallet's owner stays in control; keys stay encrypted at rest.
 
 Commands:
   serve     start the gateway (application door and operator door)
-  wallet    create, import, list, describe or remove wallets
+  wallet    create, import, list, describe, remove, unlock, lock, rename wallets, change passphrases
+  key       generate, list, describe, annotate, taint and untaint keys
+  message   sign and verify messages
 
 Run "wallet-gateway <command> --help" for a command's options.
 `;
 
-const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
-  serve: { run: serve, help: SERVE_HELP },
-  wallet: { run: wallet, help: WALLET_HELP },
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  serve,
+  wallet: walletCommandGroup,
+  key: keyCommand,
+  message: messageCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -26,13 +32,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return command === undefined ? 2 : 0;
   }
-  const entry = COMMANDS[command];
-  if (!entry) {
+  const run = COMMANDS[command];
+  if (!run) {
     process.stderr.write(`unknown command "${command}"\n\n${HELP}`);
     return 2;
   }
   try {
-    return await entry.run(rest);
+    return await run(rest);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\n`);

@@ -78,3 +78,32 @@ export class StoreIntegrityError extends Error {
     this.name = 'StoreIntegrityError';
   }
 }
+
+export class WalletLockedError extends DomainError {
+  constructor(wallet: string) {
+    super('application', 'wallet_locked', 'the wallet is locked', { wallet });
+  }
+}
+
+export class KeyNotFoundError extends DomainError {
+  constructor(wallet: string, publicKey: string) {
+    super('application', 'key_not_found', `the wallet "${wallet}" holds no key ${publicKey}`, { wallet, publicKey });
+  }
+}
+
+export class KeyTaintedError extends DomainError {
+  constructor(wallet: string, publicKey: string) {
+    super('application', 'key_tainted', `the key ${publicKey} is tainted and cannot sign`, { wallet, publicKey });
+  }
+}
+
+export class KeyTaintStateError extends DomainError {
+  constructor(wallet: string, publicKey: string, tainted: boolean) {
+    super(
+      'application',
+      tainted ? 'key_already_tainted' : 'key_not_tainted',
+      tainted ? `the key ${publicKey} is already tainted` : `the key ${publicKey} is not tainted`,
+      { wallet, publicKey },
+    );
+  }
+}

@@ -1,8 +1,12 @@
+import type { Keys } from '../domain/wallet/keys.js';
 import type { Wallets } from '../domain/wallet/wallets.js';
 
 /** Everything the services use, injected at the composition root. */
 export interface ServiceDeps {
   readonly wallets: Wallets;
+  readonly keys: Keys;
+  /** How long an unlocked wallet stays unlocked without use, unless the call says otherwise. */
+  readonly unlockTimeoutSeconds: number;
   /** The parsed openrpc.json. */
   readonly document: OpenRpcDocument;
 }

@@ -1,5 +1,18 @@
 import type { Handlers } from '../../generated/handlers.js';
 import type { RequestContext } from '../rpc/context.js';
+import { annotateKey } from './admin/annotate-key.js';
+import { describeKey } from './admin/describe-key.js';
+import { exportKey } from './admin/export-key.js';
+import { generateKey } from './admin/generate-key.js';
+import { listKeys } from './admin/list-keys.js';
+import { lockWallet } from './admin/lock-wallet.js';
+import { renameWallet } from './admin/rename-wallet.js';
+import { signMessage } from './admin/sign-message.js';
+import { taintKey } from './admin/taint-key.js';
+import { unlockWallet } from './admin/unlock-wallet.js';
+import { untaintKey } from './admin/untaint-key.js';
+import { updatePassphrase } from './admin/update-passphrase.js';
+import { verifyMessage } from './admin/verify-message.js';
 import { createWallet } from './admin/create-wallet.js';
 import { describeWallet } from './admin/describe-wallet.js';
 import { importWallet } from './admin/import-wallet.js';
@@ -24,6 +37,19 @@ export function createHandlers(deps: ServiceDeps): Handlers<RequestContext> {
     'admin.describe_wallet': describeWallet(deps),
     'admin.list_wallets': listWallets(deps),
     'admin.remove_wallet': removeWallet(deps),
+    'admin.unlock_wallet': unlockWallet(deps),
+    'admin.lock_wallet': lockWallet(deps),
+    'admin.generate_key': generateKey(deps),
+    'admin.list_keys': listKeys(deps),
+    'admin.describe_key': describeKey(deps),
+    'admin.annotate_key': annotateKey(deps),
+    'admin.taint_key': taintKey(deps),
+    'admin.untaint_key': untaintKey(deps),
+    'admin.rename_wallet': renameWallet(deps),
+    'admin.update_passphrase': updatePassphrase(deps),
+    'admin.sign_message': signMessage(deps),
+    'admin.verify_message': verifyMessage(),
+    'admin.export_key': exportKey(deps),
     'rpc.discover': discover(deps),
   } satisfies Handlers<RequestContext>;
 }

@@ -40,6 +40,19 @@ export interface WalletStore {
   /** Deletes the wallet and everything attached to it; false when there was none. */
   removeWallet(name: string): Promise<boolean>;
   listKeys(walletName: string): Promise<KeyRecord[]>;
+  countKeys(walletName: string): Promise<number>;
+  findKey(walletName: string, publicKey: string): Promise<KeyRecord | undefined>;
+  /**
+   * Adds the key at the next free index, in one transaction so that two
+   * callers never get the same index. `make` derives the key for that index.
+   */
+  insertNextKey(walletName: string, make: (index: number) => KeyRecord): Promise<KeyRecord>;
+  /** Changes a key's name, metadata or taint; false when the key does not exist. */
+  updateKey(walletName: string, publicKey: string, changes: Partial<Pick<KeyRecord, 'name' | 'metadata' | 'tainted'>>): Promise<boolean>;
+  /** Throws WalletAlreadyExistsError when `to` is taken; false when `from` does not exist. */
+  renameWallet(from: string, to: string): Promise<boolean>;
+  /** Replaces the sealed secret and its KDF parameters in one write; false when the wallet does not exist. */
+  replaceSecret(walletName: string, kdf: WalletRecord['kdf'], secret: Uint8Array): Promise<boolean>;
 }
 
 export interface Store {

@@ -1,6 +1,6 @@
 /**
  * Runs every example of openrpc.json against a live gateway over HTTP, on a
- * real SQLite file with the production scrypt cost: exact results where they
+ * real SQLite file: exact results where they
  * are deterministic, the declared code, message and details for error
  * examples, and the result schema for every answer. Each example is sent by
  * name and again by position.
@@ -8,7 +8,6 @@
 import { readFileSync } from 'node:fs';
 import { methodTable, type MethodSpec } from '../../generated/methods.js';
 import { isMethodName } from '../../generated/methods.js';
-import { DEFAULT_SCRYPT_COST } from '../../src/domain/wallet/secret-box.js';
 import { deriveKeyPair, isValidRecoveryPhrase, recoveryPhraseToSeed } from '../../src/domain/wallet/hd.js';
 import { SEED_PASSPHRASE, SEED_PHRASE, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -43,14 +42,47 @@ const fixtures = (...steps: Fixture[]): Fixture => async (gw) => {
   for (const step of steps) await step(gw);
 };
 
+const FIRST_KEY = 'b5fd9d3c4ad553cb3196303b6e6df7f484cf7f5331a572a45031239fd71ad8a0';
+const unlock: Fixture = async (gw) => {
+  await gw.call('admin.unlock_wallet', { wallet: 'my-wallet', passphrase: SEED_PASSPHRASE });
+};
+const taint: Fixture = async (gw) => {
+  await gw.call('admin.taint_key', { wallet: 'my-wallet', publicKey: FIRST_KEY });
+};
+const myWallet = fixtures(importWallet('my-wallet'));
+
 /** State each example needs beyond an empty gateway, keyed by "method: example". */
 const FIXTURES: Record<string, Fixture> = {
-  'admin.create_wallet: Creating a wallet whose name is taken': fixtures(importWallet('my-wallet')),
-  'admin.import_wallet: Importing a wallet whose name is taken': fixtures(importWallet('my-wallet')),
-  'admin.describe_wallet: Getting wallet base information': fixtures(importWallet('my-wallet')),
-  'admin.describe_wallet: Describing a wallet with a wrong passphrase': fixtures(importWallet('my-wallet')),
+  'admin.create_wallet: Creating a wallet whose name is taken': myWallet,
+  'admin.import_wallet: Importing a wallet whose name is taken': myWallet,
+  'admin.describe_wallet: Getting wallet base information': myWallet,
+  'admin.describe_wallet: Describing a wallet with a wrong passphrase': myWallet,
   'admin.list_wallets: Getting the list of wallets': fixtures(importWallet('wallet-2'), importWallet('wallet-1')),
-  'admin.remove_wallet: Remove a wallet': fixtures(importWallet('my-wallet')),
+  'admin.remove_wallet: Remove a wallet': myWallet,
+  'admin.unlock_wallet: Unlocking a wallet': myWallet,
+  'admin.unlock_wallet: Unlocking with a wrong passphrase': myWallet,
+  'admin.lock_wallet: Locking a wallet': fixtures(importWallet('my-wallet'), unlock),
+  'admin.generate_key: Generating a key': myWallet,
+  'admin.generate_key: Wallet locked': myWallet,
+  'admin.list_keys: Listing keys': myWallet,
+  'admin.describe_key: Describing a key': myWallet,
+  'admin.describe_key: Unknown key': myWallet,
+  'admin.annotate_key: Annotating a key': myWallet,
+  'admin.annotate_key: Unknown key': myWallet,
+  'admin.annotate_key: Invalid params: the same metadata key twice': myWallet,
+  'admin.taint_key: Tainting a key': myWallet,
+  'admin.taint_key: Tainting a tainted key': fixtures(importWallet('my-wallet'), taint),
+  'admin.untaint_key: Untainting a key': fixtures(importWallet('my-wallet'), taint),
+  'admin.untaint_key: Untainting a key that is not tainted': myWallet,
+  'admin.rename_wallet: Renaming a wallet': myWallet,
+  'admin.rename_wallet: Renaming onto a taken name': fixtures(importWallet('my-wallet'), importWallet('savings')),
+  'admin.update_passphrase: Changing the passphrase': myWallet,
+  'admin.update_passphrase: Changing the passphrase with a wrong one': myWallet,
+  'admin.sign_message: Signing a message': fixtures(importWallet('my-wallet'), unlock),
+  'admin.sign_message: Wallet locked': myWallet,
+  'admin.sign_message: Signing with a tainted key': fixtures(importWallet('my-wallet'), unlock, taint),
+  'admin.export_key: Exporting a key': myWallet,
+  'admin.export_key: Exporting with a wrong passphrase': myWallet,
 };
 
 /** Parts of a result that are random by design: checked by the schema and by `extraChecks`, not by value. */
@@ -94,8 +126,8 @@ function byPosition(spec: MethodSpec, params: Example['params']): unknown[] {
 let gw: TestGateway;
 
 beforeAll(async () => {
-  // The production cost: conformance is checked on what users run.
-  gw = await startTestGateway({ scryptCost: DEFAULT_SCRYPT_COST });
+  // A cheap scrypt cost keeps the many fixtures fast; test/integration/wallets.test.ts checks the production cost.
+  gw = await startTestGateway();
 });
 afterAll(async () => {
   await gw?.close();

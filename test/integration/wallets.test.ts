@@ -36,6 +36,7 @@ describe('wallets on a real database', () => {
       version: 2,
       type: 'HD Wallet',
       ID: '9df682a3c87d90567f260566a9c223ccbbb7529c38340cf163b8fe199dbf0f2e',
+      keyCount: 1,
     });
     const wrong = await gw.admin(rpc('admin.describe_wallet', { wallet: 'my-wallet', passphrase: `${SEED_PASSPHRASE}!` }));
     expect(wrong.body.error).toMatchObject({ code: 2000, data: { reason: 'wrong_passphrase' } });
@@ -68,16 +69,18 @@ describe('wallets on a real database', () => {
     gw = await startTestGateway({}, dir);
   });
 
-  test('the key stretching parameters are stored per wallet with a fresh salt each', async () => {
+  test('by default, wallets are sealed with scrypt N=2^17, r=8, p=1, stored per wallet with a fresh salt each', async () => {
     await gw.close();
-    gw = await startTestGateway({ scryptCost: DEFAULT_SCRYPT_COST }, dir);
+    // No scryptCost: the gateway's own default, as `serve` runs it.
+    gw = await startTestGateway({ scryptCost: undefined }, dir);
     await gw.call('admin.create_wallet', { wallet: 'a', passphrase: 'same passphrase' });
     await gw.call('admin.create_wallet', { wallet: 'b', passphrase: 'same passphrase' });
     const db = new Database(databasePath(dir), { readonly: true });
     const rows = db.prepare('SELECT name, kdf, length(secret) AS size FROM wallets ORDER BY name').all() as { name: string; kdf: string; size: number }[];
     db.close();
     const kdfs = rows.map((r) => JSON.parse(r.kdf));
-    for (const kdf of kdfs) expect(kdf).toMatchObject({ algorithm: 'scrypt', N: 2 ** 17, r: 8, p: 1 });
+    for (const kdf of kdfs) expect(kdf).toMatchObject({ algorithm: 'scrypt', ...DEFAULT_SCRYPT_COST });
+    expect(DEFAULT_SCRYPT_COST).toEqual({ N: 2 ** 17, r: 8, p: 1 });
     expect(kdfs[0].salt).not.toBe(kdfs[1].salt);
     expect(Buffer.from(kdfs[0].salt, 'base64')).toHaveLength(16);
   });

@@ -54,15 +54,19 @@ test('every declared error of every method has an error example, and every error
   }
 });
 
+/** Invalid-params rules that no schema can express; the method checks them after the schema passed. */
+const CHECKED_BY_METHOD = new Set(['bip39', 'uniqueKeys']);
+
 test('examples agree with the schemas: success params and results validate, invalid-params examples do not', () => {
   for (const method of doc.methods) {
-    if (!isMethodName(method.name)) throw new Error(`generated/ lacks ${method.name}`);
-    const spec = methodTable[method.name];
+    const name: string = method.name;
+    if (!isMethodName(name)) throw new Error(`generated/ lacks ${name}`);
+    const spec = methodTable[name];
     for (const example of method.examples) {
       const params = Object.fromEntries(example.params.map((p: { name: string; value: unknown }) => [p.name, p.value]));
       const paramsValid = spec.validateParams(params);
       const label = `${method.name}: ${example.name}`;
-      if (example['x-error']?.code === -32602 && example['x-error'].data.rule !== 'bip39') {
+      if (example['x-error']?.code === -32602 && !CHECKED_BY_METHOD.has(example['x-error'].data.rule)) {
         expect([label, paramsValid]).toEqual([label, false]);
         const first = spec.validateParams.errors?.[0];
         expect([label, first?.keyword]).toEqual([label, example['x-error'].data.rule]);

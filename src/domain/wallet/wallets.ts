@@ -8,6 +8,7 @@ import {
   recoveryPhraseToSeed,
   type KeyDerivationVersion,
 } from './hd.js';
+import type { Keyring } from './keyring.js';
 import { DEFAULT_SCRYPT_COST, open, seal, type ScryptCost } from './secret-box.js';
 
 export const WALLET_TYPE = 'HD Wallet';
@@ -55,6 +56,7 @@ export class Wallets {
 
   constructor(
     private readonly store: WalletStore,
+    private readonly keyring: Keyring,
     options: WalletsOptions = {},
   ) {
     this.scryptCost = options.scryptCost ?? DEFAULT_SCRYPT_COST;
@@ -76,7 +78,42 @@ export class Wallets {
     // Opening the box is how the passphrase is checked; the secret itself is not needed here.
     const plaintext = await open(wallet.secret, passphrase, wallet.kdf, secretAad(wallet.walletId));
     plaintext.fill(0);
-    return { name: wallet.name, version: wallet.keyDerivationVersion, type: WALLET_TYPE, id: wallet.walletId };
+    const keyCount = await this.store.countKeys(name);
+    return { name: wallet.name, version: wallet.keyDerivationVersion, type: WALLET_TYPE, id: wallet.walletId, keyCount };
+  }
+
+  /** Decrypts the wallet into the keyring; it locks itself after `idleMs` without use. */
+  async unlock(name: string, passphrase: string, idleMs: number): Promise<void> {
+    const { seed, version } = await this.openSeed(name, passphrase);
+    this.keyring.unlock(name, seed, version, idleMs);
+  }
+
+  async lock(name: string): Promise<void> {
+    await this.requireWallet(name);
+    this.keyring.lock(name);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    if (!(await this.store.renameWallet(from, to))) throw new WalletNotFoundError(from);
+    this.keyring.rename(from, to);
+  }
+
+  /** Seals the same secret under the new passphrase, with a fresh salt and today's cost. */
+  async updatePassphrase(name: string, passphrase: string, newPassphrase: string): Promise<void> {
+    const wallet = await this.requireWallet(name);
+    const plaintext = await open(wallet.secret, passphrase, wallet.kdf, secretAad(wallet.walletId));
+    try {
+      const { kdf, box } = await seal(plaintext, newPassphrase, secretAad(wallet.walletId), this.scryptCost);
+      if (!(await this.store.replaceSecret(name, kdf, box))) throw new WalletNotFoundError(name);
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  /** The wallet's BIP-39 seed, decrypted with the passphrase. The caller wipes it. */
+  async openSeed(name: string, passphrase: string): Promise<{ seed: Uint8Array; version: KeyDerivationVersion }> {
+    const { recoveryPhrase, version } = await this.unseal(name, passphrase);
+    return { seed: recoveryPhraseToSeed(recoveryPhrase), version };
   }
 
   list(): Promise<string[]> {
@@ -85,6 +122,7 @@ export class Wallets {
 
   async remove(name: string): Promise<void> {
     if (!(await this.store.removeWallet(name))) throw new WalletNotFoundError(name);
+    this.keyring.lock(name);
   }
 
   async keys(name: string): Promise<KeyRecord[]> {
@@ -92,7 +130,7 @@ export class Wallets {
     return this.store.listKeys(name);
   }
 
-  /** Decrypts the wallet's recovery phrase; for the signing and export paths of later features. */
+  /** Decrypts the wallet's recovery phrase. */
   async unseal(name: string, passphrase: string): Promise<{ recoveryPhrase: string; version: KeyDerivationVersion }> {
     const wallet = await this.requireWallet(name);
     const plaintext = await open(wallet.secret, passphrase, wallet.kdf, secretAad(wallet.walletId));

@@ -7,5 +7,5 @@ export const describeWallet =
   async ({ wallet, passphrase }) => {
     const described = await wallets.describe(wallet, passphrase);
     // The seed's example spells the ID in capitals.
-    return { name: described.name, version: described.version, type: 'HD Wallet', ID: described.id };
+    return { name: described.name, version: described.version, type: 'HD Wallet', ID: described.id, keyCount: described.keyCount };
   };

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync } from 'node:fs';
-import { StoreIntegrityError, WalletAlreadyExistsError } from '../../domain/errors.js';
+import { chmodSync, existsSync, statSync } from 'node:fs';
+import { StoreIntegrityError, WalletAlreadyExistsError, WalletNotFoundError } from '../../domain/errors.js';
 import type { KdfParams } from '../../domain/wallet/secret-box.js';
 import type { KeyRecord, Store, WalletRecord, WalletStore } from '../store.js';
 import { migrations, type Migration } from './migrations.js';
@@ -88,7 +88,23 @@ class SqliteWalletStore implements WalletStore {
       listKeys: db.prepare(
         'SELECT k.key_index, k.public_key, k.name, k.metadata, k.tainted FROM keys k JOIN wallets w ON w.id = k.wallet WHERE w.name = ? ORDER BY k.key_index',
       ),
+      countKeys: db.prepare('SELECT count(*) FROM keys k JOIN wallets w ON w.id = k.wallet WHERE w.name = ?').pluck(),
+      findKey: db.prepare(
+        'SELECT k.key_index, k.public_key, k.name, k.metadata, k.tainted FROM keys k JOIN wallets w ON w.id = k.wallet WHERE w.name = ? AND k.public_key = ?',
+      ),
+      walletRowId: db.prepare('SELECT id FROM wallets WHERE name = ?').pluck(),
+      nextIndex: db.prepare('SELECT coalesce(max(key_index), 0) + 1 FROM keys WHERE wallet = ?').pluck(),
+      updateKey: db.prepare(
+        `UPDATE keys SET name = coalesce(@name, name), metadata = coalesce(@metadata, metadata), tainted = coalesce(@tainted, tainted)
+         WHERE public_key = @publicKey AND wallet = (SELECT id FROM wallets WHERE name = @wallet)`,
+      ),
+      renameWallet: db.prepare('UPDATE wallets SET name = ? WHERE name = ?'),
+      replaceSecret: db.prepare('UPDATE wallets SET kdf = ?, secret = ? WHERE name = ?'),
     };
+  }
+
+  private insertKeyRow(walletRowId: number | bigint, key: KeyRecord): void {
+    this.statements.insertKey.run(walletRowId, key.index, key.publicKey, key.name, JSON.stringify(key.metadata), key.tainted ? 1 : 0);
   }
 
   async insertWallet(wallet: WalletRecord, keys: KeyRecord[]): Promise<void> {
@@ -103,9 +119,7 @@ class SqliteWalletStore implements WalletStore {
           Buffer.from(wallet.secret),
           wallet.createdAt,
         );
-        for (const key of keys) {
-          s.insertKey.run(lastInsertRowid, key.index, key.publicKey, key.name, JSON.stringify(key.metadata), key.tainted ? 1 : 0);
-        }
+        for (const key of keys) this.insertKeyRow(lastInsertRowid, key);
       })();
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new WalletAlreadyExistsError(wallet.name);
@@ -134,6 +148,53 @@ class SqliteWalletStore implements WalletStore {
   async listKeys(walletName: string): Promise<KeyRecord[]> {
     return (this.statements.listKeys.all(walletName) as KeyRow[]).map(toKey);
   }
+
+  async countKeys(walletName: string): Promise<number> {
+    return this.statements.countKeys.get(walletName) as number;
+  }
+
+  async findKey(walletName: string, publicKey: string): Promise<KeyRecord | undefined> {
+    const row = this.statements.findKey.get(walletName, publicKey) as KeyRow | undefined;
+    return row ? toKey(row) : undefined;
+  }
+
+  async insertNextKey(walletName: string, make: (index: number) => KeyRecord): Promise<KeyRecord> {
+    const s = this.statements;
+    return this.db
+      .transaction(() => {
+        const walletRowId = s.walletRowId.get(walletName) as number | undefined;
+        if (walletRowId === undefined) throw new WalletNotFoundError(walletName);
+        const key = make(s.nextIndex.get(walletRowId) as number);
+        this.insertKeyRow(walletRowId, key);
+        return key;
+      })
+      .immediate();
+  }
+
+  async updateKey(walletName: string, publicKey: string, changes: Partial<Pick<KeyRecord, 'name' | 'metadata' | 'tainted'>>): Promise<boolean> {
+    const { changes: count } = this.statements.updateKey.run({
+      wallet: walletName,
+      publicKey,
+      name: changes.name ?? null,
+      metadata: changes.metadata ? JSON.stringify(changes.metadata) : null,
+      tainted: changes.tainted === undefined ? null : changes.tainted ? 1 : 0,
+    });
+    return count > 0;
+  }
+
+  async renameWallet(from: string, to: string): Promise<boolean> {
+    try {
+      return this.statements.renameWallet.run(to, from).changes > 0;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new WalletAlreadyExistsError(to);
+      throw error;
+    }
+  }
+
+  async replaceSecret(walletName: string, kdf: KdfParams, secret: Uint8Array): Promise<boolean> {
+    // One UPDATE: SQLite applies it whole or not at all, so a crash leaves the old box and passphrase in place.
+    return this.statements.replaceSecret.run(JSON.stringify(kdf), Buffer.from(secret), walletName).changes > 0;
+  }
 }
 
 export class SqliteStore implements Store {
@@ -149,13 +210,20 @@ export class SqliteStore implements Store {
   static open(path: string): SqliteStore {
     const fresh = !existsSync(path);
     const db = new Database(path);
-    if (fresh) chmodSync(path, 0o600);
-    db.pragma('journal_mode = WAL');
-    // FULL: a wallet the gateway confirmed must survive a power cut, not only a crash.
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    return new SqliteStore(db);
+    try {
+      // The file holds sealed secrets: only its owner may read it, even if it was created elsewhere.
+      if (fresh || (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+      db.pragma('journal_mode = WAL');
+      // FULL: a wallet the gateway confirmed must survive a power cut, not only a crash.
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      return new SqliteStore(db);
+    } catch (error) {
+      // A refused database (e.g. one from a newer gateway) must not stay open behind the caller's back.
+      db.close();
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,8 @@
+import type { Handler } from '../../../generated/handlers.js';
+import type { RequestContext } from '../../rpc/context.js';
+import type { ServiceDeps } from '../deps.js';
+
+export const untaintKey =
+  ({ keys }: ServiceDeps): Handler<'admin.untaint_key', RequestContext> =>
+  ({ wallet, publicKey }) =>
+    keys.setTainted(wallet, publicKey, false);

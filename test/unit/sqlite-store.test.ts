@@ -1,0 +1,212 @@
+/**
+ * SqliteStore on real database files in a temporary directory: file
+ * permissions, pragmas, migrations, and the atomicity of wallet writes.
+ */
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StoreIntegrityError, WalletAlreadyExistsError } from '../../src/domain/errors.js';
+import type { KeyRecord, WalletRecord } from '../../src/store/store.js';
+import { migrations } from '../../src/store/sqlite/migrations.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+const root = mkdtempSync(join(tmpdir(), 'wallet-gateway-store-'));
+let counter = 0;
+const dbPath = () => join(root, `store-${++counter}.db`);
+
+const open: SqliteStore[] = [];
+function openStore(path = dbPath()): SqliteStore {
+  const store = SqliteStore.open(path);
+  open.push(store);
+  return store;
+}
+
+afterEach(async () => {
+  for (const store of open.splice(0)) await store.close();
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function walletRecord(name: string, id = name): WalletRecord {
+  return {
+    name,
+    walletId: Buffer.from(id.padEnd(32, '.')).toString('hex').slice(0, 64),
+    keyDerivationVersion: 2,
+    kdf: { algorithm: 'scrypt', N: 16, r: 8, p: 1, salt: 'c2FsdHNhbHRzYWx0c2FsdA==' },
+    secret: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]),
+    createdAt: '2025-01-02T03:04:05.000Z',
+  };
+}
+
+function keyRecord(index: number, tag = 'k'): KeyRecord {
+  return {
+    index,
+    publicKey: `${tag}${index}`.padStart(64, '0'),
+    name: `${tag} key ${index}`,
+    metadata: [{ key: 'purpose', value: `testing ${index}` }],
+    tainted: index % 2 === 0,
+  };
+}
+
+const count = (store: SqliteStore, table: 'wallets' | 'keys'): number =>
+  store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+
+describe('SqliteStore.open', () => {
+  it('creates the database file readable and writable by its owner only', () => {
+    const path = dbPath();
+    openStore(path);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('runs in WAL mode with foreign keys enforced', () => {
+    const store = openStore();
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+  });
+
+  it('records each migration once and does not apply it again on re-open', async () => {
+    const path = dbPath();
+    const first = SqliteStore.open(path);
+    const recorded = first.db.prepare('SELECT version, description, applied_at FROM schema_migrations ORDER BY version').all() as {
+      version: number;
+      description: string;
+      applied_at: string;
+    }[];
+    expect(recorded.map(({ version, description }) => ({ version, description }))).toEqual(
+      migrations.map(({ version, description }) => ({ version, description })),
+    );
+    expect(first.schemaVersion).toBe(Math.max(...migrations.map((m) => m.version)));
+    await first.wallets.insertWallet(walletRecord('kept'), [keyRecord(1)]);
+    await first.close();
+
+    // A migration applied twice would fail on CREATE TABLE, or add rows here.
+    const again = openStore(path);
+    expect(again.db.prepare('SELECT version, description, applied_at FROM schema_migrations ORDER BY version').all()).toEqual(recorded);
+    expect(await again.wallets.listWalletNames()).toEqual(['kept']);
+  });
+
+  it('refuses a database made by a newer gateway, naming both schema versions, and lets go of the file', async () => {
+    const path = dbPath();
+    const known = Math.max(...migrations.map((m) => m.version));
+    const newer = known + 41;
+    await SqliteStore.open(path).close();
+    const raw = new Database(path);
+    raw.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)').run(newer, 'from the future', new Date().toISOString());
+    raw.close();
+
+    let caught: unknown;
+    try {
+      open.push(SqliteStore.open(path));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(StoreIntegrityError);
+    expect((caught as Error).message).toContain(String(newer));
+    expect((caught as Error).message).toContain(`(${known})`);
+
+    // The refused database must not stay open in this process (Linux shows open files in /proc).
+    if (process.platform === 'linux') {
+      const held = readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(join('/proc/self/fd', fd)) === path;
+        } catch {
+          return false;
+        }
+      });
+      expect(held).toEqual([]);
+    }
+  });
+});
+
+describe('SqliteStore wallets', () => {
+  it('stores a wallet and its keys and reads them back unchanged', async () => {
+    const store = openStore();
+    const wallet = walletRecord('alice');
+    const keys = [keyRecord(2), keyRecord(1)];
+    await store.wallets.insertWallet(wallet, keys);
+
+    expect(await store.wallets.walletExists('alice')).toBe(true);
+    expect(await store.wallets.walletExists('ALICE')).toBe(false);
+    expect(await store.wallets.findWallet('alice')).toEqual(wallet);
+    expect(await store.wallets.findWallet('nobody')).toBeUndefined();
+    // Keys come back in index order.
+    expect(await store.wallets.listKeys('alice')).toEqual([keyRecord(1), keyRecord(2)]);
+    expect(await store.wallets.listKeys('nobody')).toEqual([]);
+  });
+
+  it('refuses a taken name with WalletAlreadyExistsError and writes nothing of the second wallet', async () => {
+    const store = openStore();
+    const original = walletRecord('alice', 'first');
+    await store.wallets.insertWallet(original, [keyRecord(1)]);
+    const keysBefore = count(store, 'keys');
+
+    await expect(store.wallets.insertWallet(walletRecord('alice', 'second'), [keyRecord(1, 'x'), keyRecord(2, 'x')])).rejects.toBeInstanceOf(
+      WalletAlreadyExistsError,
+    );
+    expect(count(store, 'keys')).toBe(keysBefore);
+    expect(count(store, 'wallets')).toBe(1);
+    expect(await store.wallets.findWallet('alice')).toEqual(original);
+    expect(await store.wallets.listKeys('alice')).toEqual([keyRecord(1)]);
+  });
+
+  it('leaves no wallet row behind when one of its keys cannot be stored', async () => {
+    const store = openStore();
+    // Two keys with the same index break the keys table's primary key after the wallet row went in.
+    const failure = store.wallets.insertWallet(walletRecord('bob'), [keyRecord(1), keyRecord(1, 'dup')]);
+    // The code, not toThrow(): jest does not always see better-sqlite3's errors as Errors across its VM realms.
+    await expect(failure).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    await expect(failure).rejects.not.toBeInstanceOf(WalletAlreadyExistsError);
+
+    expect(await store.wallets.walletExists('bob')).toBe(false);
+    expect(count(store, 'wallets')).toBe(0);
+    expect(count(store, 'keys')).toBe(0);
+
+    // The name is still free.
+    await store.wallets.insertWallet(walletRecord('bob'), [keyRecord(1)]);
+    expect(await store.wallets.listKeys('bob')).toEqual([keyRecord(1)]);
+  });
+
+  it('deletes the wallet and its keys, and only those', async () => {
+    const store = openStore();
+    await store.wallets.insertWallet(walletRecord('gone'), [keyRecord(1), keyRecord(2), keyRecord(3)]);
+    await store.wallets.insertWallet(walletRecord('stays'), [keyRecord(1, 's')]);
+    expect(count(store, 'keys')).toBe(4);
+
+    expect(await store.wallets.removeWallet('gone')).toBe(true);
+    expect(count(store, 'keys')).toBe(1);
+    expect(store.db.prepare('SELECT public_key FROM keys').pluck().all()).toEqual([keyRecord(1, 's').publicKey]);
+    expect(await store.wallets.findWallet('gone')).toBeUndefined();
+    expect(await store.wallets.listWalletNames()).toEqual(['stays']);
+
+    expect(await store.wallets.removeWallet('gone')).toBe(false);
+    expect(await store.wallets.removeWallet('never-was')).toBe(false);
+  });
+
+  it('lists names in code-point order, not by locale or case', async () => {
+    const store = openStore();
+    // U+FFFD sorts before U+1F600 by code point; UTF-16 code units would put the emoji (0xD83D...) first.
+    for (const name of ['b', 'a', 'B', 'é', 'z', '😀', '\uFFFD']) await store.wallets.insertWallet(walletRecord(name), [keyRecord(1)]);
+    expect(await store.wallets.listWalletNames()).toEqual(['B', 'a', 'b', 'z', 'é', '\uFFFD', '😀']);
+  });
+
+  it('passes SQLite integrity and foreign key checks after inserts, a failed insert and a removal', async () => {
+    const path = dbPath();
+    const store = openStore(path);
+    await store.wallets.insertWallet(walletRecord('one'), [keyRecord(1), keyRecord(2)]);
+    await store.wallets.insertWallet(walletRecord('two'), [keyRecord(1)]);
+    await expect(store.wallets.insertWallet(walletRecord('one'), [keyRecord(1)])).rejects.toBeInstanceOf(WalletAlreadyExistsError);
+    await expect(store.wallets.insertWallet(walletRecord('three'), [keyRecord(4), keyRecord(4)])).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    await store.wallets.removeWallet('one');
+
+    expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(store.db.pragma('foreign_key_check')).toEqual([]);
+    await store.close();
+
+    // And what was committed is what a fresh connection sees.
+    const reopened = openStore(path);
+    expect(await reopened.wallets.listWalletNames()).toEqual(['two']);
+    expect(count(reopened, 'keys')).toBe(1);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+});
