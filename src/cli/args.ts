@@ -26,3 +26,11 @@ export function required(value: string | undefined, flag: string): string {
   if (value === undefined || value === '') throw new UsageError(`${flag} is required`);
   return value;
 }
+
+/** A whole number of seconds from 1 to a day. */
+export function parseSeconds(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const seconds = Number(value);
+  if (!/^\d+$/.test(value) || seconds < 1 || seconds > 86400) throw new UsageError(`${flag} must be a whole number of seconds from 1 to 86400`);
+  return seconds;
+}

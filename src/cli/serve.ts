@@ -1,7 +1,7 @@
-import { DEFAULT_ADMIN_PORT, DEFAULT_HOST, DEFAULT_PORT, databasePath, defaultConfig, resolveDataDir } from '../config.js';
+import { DEFAULT_ADMIN_PORT, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_UNLOCK_TIMEOUT_SECONDS, databasePath, defaultConfig, resolveDataDir } from '../config.js';
 import { startGateway } from '../gateway.js';
 import { LOG_LEVELS, type LogLevel } from '../logger.js';
-import { UsageError, parseFlags, parsePort } from './args.js';
+import { UsageError, parseFlags, parsePort, parseSeconds } from './args.js';
 
 export const SERVE_HELP = `Usage: wallet-gateway serve [options]
 
@@ -15,6 +15,8 @@ Options:
   --host HOST         address both doors listen on (default ${DEFAULT_HOST})
   --port PORT         application door port (default ${DEFAULT_PORT}; 0 picks a free one)
   --admin-port PORT   operator door port (default ${DEFAULT_ADMIN_PORT}; 0 picks a free one)
+  --unlock-timeout S  seconds an unlocked wallet stays unlocked without use, unless
+                      admin.unlock_wallet says otherwise (default ${DEFAULT_UNLOCK_TIMEOUT_SECONDS})
   --log-level LEVEL   ${LOG_LEVELS.join(', ')} (default info); logs go to stderr
   -h, --help          show this help
 `;
@@ -26,6 +28,7 @@ export async function serve(args: string[]): Promise<number> {
     port: { type: 'string' },
     'admin-port': { type: 'string' },
     'log-level': { type: 'string' },
+    'unlock-timeout': { type: 'string' },
   });
   if (flags.help) {
     process.stdout.write(SERVE_HELP);
@@ -39,6 +42,7 @@ export async function serve(args: string[]): Promise<number> {
     port: parsePort(flags.port, '--port', DEFAULT_PORT),
     adminPort: parsePort(flags['admin-port'], '--admin-port', DEFAULT_ADMIN_PORT),
     logLevel,
+    unlockTimeoutSeconds: parseSeconds(flags['unlock-timeout'], '--unlock-timeout', DEFAULT_UNLOCK_TIMEOUT_SECONDS),
   });
   const gateway = await startGateway(config);
   // Catch the stop signals before announcing that we run: whoever reads the banner may signal at once,

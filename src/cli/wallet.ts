@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { UsageError, parseFlags, required } from './args.js';
+import { UsageError, parseFlags, parseSeconds, required } from './args.js';
 import { CONNECTION_FLAGS, connect, dispatchSubCommand, print, readSecret, withOperatorErrors, type ConnectionFlags, type SubCommand } from './operator.js';
 
 const WALLET_FLAGS = { ...CONNECTION_FLAGS, wallet: { type: 'string' }, 'passphrase-file': { type: 'string' } } as const;
@@ -128,9 +128,9 @@ wallet locks itself after SECONDS without use (default: the gateway's --unlock-t
     { 'idle-timeout': { type: 'string' } },
     async ({ flags, wallet, client }) => {
       const raw = flags['idle-timeout'] as string | undefined;
-      if (raw !== undefined && !/^\d+$/.test(raw)) throw new UsageError('--idle-timeout takes a whole number of seconds');
+      const idleTimeout = raw === undefined ? undefined : parseSeconds(raw, '--idle-timeout', 0);
       const passphrase = await readSecret(flags['passphrase-file'] as string | undefined, 'passphrase');
-      const result = await client.admin.unlockWallet({ wallet, passphrase, ...(raw === undefined ? {} : { idleTimeout: Number(raw) }) });
+      const result = await client.admin.unlockWallet({ wallet, passphrase, ...(idleTimeout === undefined ? {} : { idleTimeout }) });
       print(flags.json as boolean | undefined, result, () => `Unlocked wallet "${wallet}"; it locks after ${result.idleTimeout} s without use.`);
       return 0;
     },
