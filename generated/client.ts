@@ -193,6 +193,30 @@ export class WalletGatewayClient {
     verifyMessage: (...args: ParamsArg<"admin.verify_message">) => this.request("admin.verify_message", ...args),
     /** Exports one private key for the owner's own backup. */
     exportKey: (...args: ParamsArg<"admin.export_key">) => this.request("admin.export_key", ...args),
+    /** Lists the requests waiting for the owner's decision. */
+    listReviews: (...args: ParamsArg<"admin.list_reviews">) => this.request("admin.list_reviews", ...args),
+    /** Approves or rejects a pending request. */
+    decideReview: (...args: ParamsArg<"admin.decide_review">) => this.request("admin.decide_review", ...args),
+    /** Lists the applications connected to the wallets. */
+    listConnections: (...args: ParamsArg<"admin.list_connections">) => this.request("admin.list_connections", ...args),
+    /** Ends an application's connection to a wallet. */
+    closeConnection: (...args: ParamsArg<"admin.close_connection">) => this.request("admin.close_connection", ...args),
+    /** Lists what each application may do with a wallet. */
+    listPermissions: (...args: ParamsArg<"admin.list_permissions">) => this.request("admin.list_permissions", ...args),
+    /** Takes back every permission an application holds on a wallet. */
+    revokePermissions: (...args: ParamsArg<"admin.revoke_permissions">) => this.request("admin.revoke_permissions", ...args),
+    /** Creates a long-lived token for a bot or back-office system. */
+    createApiToken: (...args: ParamsArg<"admin.create_api_token">) => this.request("admin.create_api_token", ...args),
+    /** Lists the API tokens, with their last use. */
+    listApiTokens: (...args: ParamsArg<"admin.list_api_tokens">) => this.request("admin.list_api_tokens", ...args),
+    /** Revokes an API token at once. */
+    revokeApiToken: (...args: ParamsArg<"admin.revoke_api_token">) => this.request("admin.revoke_api_token", ...args),
+    /** Replaces the rules that decide reviews without asking. */
+    setPolicy: (...args: ParamsArg<"admin.set_policy">) => this.request("admin.set_policy", ...args),
+    /** Returns the rules that decide reviews without asking. */
+    getPolicy: (...args: ParamsArg<"admin.get_policy">) => this.request("admin.get_policy", ...args),
+    /** Lists review decisions, newest first. */
+    listAuditEvents: (...args: ParamsArg<"admin.list_audit_events">) => this.request("admin.list_audit_events", ...args),
   };
 
   readonly rpc = {

@@ -56,6 +56,30 @@ export interface Handlers<Ctx> {
   "admin.verify_message": Handler<"admin.verify_message", Ctx>;
   /** Exports one private key for the owner's own backup. */
   "admin.export_key": Handler<"admin.export_key", Ctx>;
+  /** Lists the requests waiting for the owner's decision. */
+  "admin.list_reviews": Handler<"admin.list_reviews", Ctx>;
+  /** Approves or rejects a pending request. */
+  "admin.decide_review": Handler<"admin.decide_review", Ctx>;
+  /** Lists the applications connected to the wallets. */
+  "admin.list_connections": Handler<"admin.list_connections", Ctx>;
+  /** Ends an application's connection to a wallet. */
+  "admin.close_connection": Handler<"admin.close_connection", Ctx>;
+  /** Lists what each application may do with a wallet. */
+  "admin.list_permissions": Handler<"admin.list_permissions", Ctx>;
+  /** Takes back every permission an application holds on a wallet. */
+  "admin.revoke_permissions": Handler<"admin.revoke_permissions", Ctx>;
+  /** Creates a long-lived token for a bot or back-office system. */
+  "admin.create_api_token": Handler<"admin.create_api_token", Ctx>;
+  /** Lists the API tokens, with their last use. */
+  "admin.list_api_tokens": Handler<"admin.list_api_tokens", Ctx>;
+  /** Revokes an API token at once. */
+  "admin.revoke_api_token": Handler<"admin.revoke_api_token", Ctx>;
+  /** Replaces the rules that decide reviews without asking. */
+  "admin.set_policy": Handler<"admin.set_policy", Ctx>;
+  /** Returns the rules that decide reviews without asking. */
+  "admin.get_policy": Handler<"admin.get_policy", Ctx>;
+  /** Lists review decisions, newest first. */
+  "admin.list_audit_events": Handler<"admin.list_audit_events", Ctx>;
   /** Returns the OpenRPC document of the methods served at this door. */
   "rpc.discover": Handler<"rpc.discover", Ctx>;
 }

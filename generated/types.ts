@@ -118,6 +118,47 @@ export type Base64 = string;
  */
 export type EncodedSignature = string;
 /**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ReviewKind".
+ */
+export type ReviewKind = 'connection' | 'permissions' | 'transaction';
+/**
+ * A review's identifier.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ReviewId".
+ */
+export type ReviewId = string;
+/**
+ * The only public keys an application may see and use; null means every key of the wallet that is not tainted.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "KeyRestriction".
+ */
+export type KeyRestriction = PublicKey[] | null;
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ApiTokenId".
+ */
+export type ApiTokenId = string;
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "PolicyAction".
+ */
+export type PolicyAction = 'approve' | 'reject' | 'ask';
+/**
+ * A host name (vega.xyz), a wildcard for its subdomains (*.vega.xyz) or * for any host.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "HostPattern".
+ */
+export type HostPattern = string;
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AuditOutcome".
+ */
+export type AuditOutcome = 'approved' | 'rejected' | 'timed_out' | 'interrupted' | 'closed';
+/**
  * Always null.
  *
  * This interface was referenced by `SpecDefinitions`'s JSON-Schema
@@ -342,6 +383,161 @@ export interface ExportKeyResult {
    * The 64-byte private key as Vega wallets write it: the 32-byte ed25519 seed followed by the public key, in hex.
    */
   privateKey: string;
+}
+/**
+ * A request waiting for the owner's decision.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "Review".
+ */
+export interface Review {
+  id: ReviewId;
+  kind: ReviewKind;
+  hostname: Hostname;
+  /**
+   * The wallet concerned; null for a connection, whose wallet the reviewer picks.
+   */
+  wallet: WalletName | null;
+  /**
+   * What is asked: for permissions, `requested` and `current`; for a transaction, the decoded command.
+   */
+  details: {};
+  receivedAt: Timestamp;
+  expiresAt: Timestamp;
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ListReviewsResult".
+ */
+export interface ListReviewsResult {
+  reviews: Review[];
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "Connection".
+ */
+export interface Connection {
+  wallet: WalletName;
+  hostname: Hostname;
+  connectedAt: Timestamp;
+  lastUsedAt: Timestamp;
+  expiresAt: Timestamp;
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ListConnectionsResult".
+ */
+export interface ListConnectionsResult {
+  connections: Connection[];
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "HostPermissions".
+ */
+export interface HostPermissions {
+  hostname: Hostname;
+  permissions: Permissions;
+  keys: KeyRestriction;
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ListPermissionsResult".
+ */
+export interface ListPermissionsResult {
+  permissions: HostPermissions[];
+}
+/**
+ * A long-lived token, as listed (the token itself is only shown when created).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ApiToken".
+ */
+export interface ApiToken {
+  id: ApiTokenId;
+  wallet: WalletName;
+  description: string;
+  keys: KeyRestriction;
+  createdAt: Timestamp;
+  expiresAt: Timestamp | null;
+  lastUsedAt: Timestamp | null;
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ListApiTokensResult".
+ */
+export interface ListApiTokensResult {
+  tokens: ApiToken[];
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "CreateApiTokenResult".
+ */
+export interface CreateApiTokenResult {
+  token: Token;
+  apiToken: ApiToken;
+}
+/**
+ * Matches a review when every condition it names matches; a condition it leaves out matches anything. For a connection, `wallet` is also the wallet an approving rule connects.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "PolicyRule".
+ */
+export interface PolicyRule {
+  hostname?: HostPattern;
+  wallet?: WalletName;
+  kind?: ReviewKind;
+  /**
+   * For transactions: the command, e.g. voteSubmission.
+   */
+  commandType?: string;
+  publicKey?: PublicKey;
+  action: PolicyAction;
+  description?: string;
+}
+/**
+ * Ordered rules; the first that matches decides, else `default` does.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "Policy".
+ */
+export interface Policy {
+  /**
+   * @maxItems 500
+   */
+  rules: PolicyRule[];
+  default: PolicyAction;
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "PolicyResult".
+ */
+export interface PolicyResult {
+  policy: Policy;
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AuditEvent".
+ */
+export interface AuditEvent {
+  id: number;
+  at: Timestamp;
+  reviewId: ReviewId;
+  kind: ReviewKind;
+  hostname: Hostname;
+  wallet: WalletName | null;
+  outcome: AuditOutcome;
+  /**
+   * operator, policy rule N, policy default, timeout, caller (went away) or gateway (shut down).
+   */
+  decidedBy: string;
+  details: {};
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ListAuditEventsResult".
+ */
+export interface ListAuditEventsResult {
+  events: AuditEvent[];
 }
 /**
  * Params of session.connect_wallet.
@@ -592,6 +788,129 @@ export interface AdminExportKeyParams {
   passphrase: Passphrase;
 }
 /**
+ * Params of admin.list_reviews.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminListReviewsParams".
+ */
+export interface AdminListReviewsParams {}
+/**
+ * Params of admin.decide_review.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminDecideReviewParams".
+ */
+export interface AdminDecideReviewParams {
+  id: ReviewId;
+  /**
+   * true to approve, false to reject.
+   */
+  approved: boolean;
+  wallet?: WalletName;
+  passphrase?: Passphrase;
+  keys?: KeyRestriction;
+}
+/**
+ * Params of admin.list_connections.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminListConnectionsParams".
+ */
+export interface AdminListConnectionsParams {}
+/**
+ * Params of admin.close_connection.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminCloseConnectionParams".
+ */
+export interface AdminCloseConnectionParams {
+  wallet: WalletName;
+  hostname: Hostname;
+}
+/**
+ * Params of admin.list_permissions.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminListPermissionsParams".
+ */
+export interface AdminListPermissionsParams {
+  wallet: WalletName;
+}
+/**
+ * Params of admin.revoke_permissions.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminRevokePermissionsParams".
+ */
+export interface AdminRevokePermissionsParams {
+  wallet: WalletName;
+  hostname: Hostname;
+}
+/**
+ * Params of admin.create_api_token.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminCreateApiTokenParams".
+ */
+export interface AdminCreateApiTokenParams {
+  wallet: WalletName;
+  /**
+   * What the token is for.
+   */
+  description: string;
+  keys?: KeyRestriction;
+  expiresAt?: Timestamp;
+}
+/**
+ * Params of admin.list_api_tokens.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminListApiTokensParams".
+ */
+export interface AdminListApiTokensParams {}
+/**
+ * Params of admin.revoke_api_token.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminRevokeApiTokenParams".
+ */
+export interface AdminRevokeApiTokenParams {
+  id: ApiTokenId;
+}
+/**
+ * Params of admin.set_policy.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminSetPolicyParams".
+ */
+export interface AdminSetPolicyParams {
+  policy: Policy;
+}
+/**
+ * Params of admin.get_policy.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminGetPolicyParams".
+ */
+export interface AdminGetPolicyParams {}
+/**
+ * Params of admin.list_audit_events.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminListAuditEventsParams".
+ */
+export interface AdminListAuditEventsParams {
+  wallet?: WalletName;
+  hostname?: Hostname;
+  kind?: ReviewKind;
+  outcome?: AuditOutcome;
+  since?: Timestamp;
+  /**
+   * At most this many events (default 100).
+   */
+  limit?: number;
+}
+/**
  * Params of rpc.discover.
  *
  * This interface was referenced by `SpecDefinitions`'s JSON-Schema
@@ -623,6 +942,18 @@ export type AdminUpdatePassphraseResult = EmptyResult;
 export type AdminSignMessageResult = SignMessageResult;
 export type AdminVerifyMessageResult = VerifyMessageResult;
 export type AdminExportKeyResult = ExportKeyResult;
+export type AdminListReviewsResult = ListReviewsResult;
+export type AdminDecideReviewResult = EmptyResult;
+export type AdminListConnectionsResult = ListConnectionsResult;
+export type AdminCloseConnectionResult = EmptyResult;
+export type AdminListPermissionsResult = ListPermissionsResult;
+export type AdminRevokePermissionsResult = EmptyResult;
+export type AdminCreateApiTokenResult = CreateApiTokenResult;
+export type AdminListApiTokensResult = ListApiTokensResult;
+export type AdminRevokeApiTokenResult = EmptyResult;
+export type AdminSetPolicyResult = PolicyResult;
+export type AdminGetPolicyResult = PolicyResult;
+export type AdminListAuditEventsResult = ListAuditEventsResult;
 export type RpcDiscoverResult = OpenRpcDocument;
 
 /** Params and result type of every method, keyed by method name. */
@@ -652,6 +983,18 @@ export interface MethodTypes {
   "admin.sign_message": { params: AdminSignMessageParams; result: AdminSignMessageResult };
   "admin.verify_message": { params: AdminVerifyMessageParams; result: AdminVerifyMessageResult };
   "admin.export_key": { params: AdminExportKeyParams; result: AdminExportKeyResult };
+  "admin.list_reviews": { params: AdminListReviewsParams; result: AdminListReviewsResult };
+  "admin.decide_review": { params: AdminDecideReviewParams; result: AdminDecideReviewResult };
+  "admin.list_connections": { params: AdminListConnectionsParams; result: AdminListConnectionsResult };
+  "admin.close_connection": { params: AdminCloseConnectionParams; result: AdminCloseConnectionResult };
+  "admin.list_permissions": { params: AdminListPermissionsParams; result: AdminListPermissionsResult };
+  "admin.revoke_permissions": { params: AdminRevokePermissionsParams; result: AdminRevokePermissionsResult };
+  "admin.create_api_token": { params: AdminCreateApiTokenParams; result: AdminCreateApiTokenResult };
+  "admin.list_api_tokens": { params: AdminListApiTokensParams; result: AdminListApiTokensResult };
+  "admin.revoke_api_token": { params: AdminRevokeApiTokenParams; result: AdminRevokeApiTokenResult };
+  "admin.set_policy": { params: AdminSetPolicyParams; result: AdminSetPolicyResult };
+  "admin.get_policy": { params: AdminGetPolicyParams; result: AdminGetPolicyResult };
+  "admin.list_audit_events": { params: AdminListAuditEventsParams; result: AdminListAuditEventsResult };
   "rpc.discover": { params: RpcDiscoverParams; result: RpcDiscoverResult };
 }
 

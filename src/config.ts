@@ -18,6 +18,10 @@ export interface GatewayConfig {
   validateResults: boolean;
   /** Seconds an unlocked wallet stays unlocked without use, unless admin.unlock_wallet says otherwise. */
   unlockTimeoutSeconds: number;
+  /** Seconds a review waits for a decision before the request ends with -32001. */
+  reviewTimeoutSeconds: number;
+  /** Seconds of disuse after which a connection token expires. */
+  connectionIdleSeconds: number;
   /** scrypt cost for newly sealed wallets. Only tests lower it. */
   scryptCost?: ScryptCost;
 }
@@ -26,6 +30,8 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 1789;
 export const DEFAULT_ADMIN_PORT = 1790;
 export const DEFAULT_UNLOCK_TIMEOUT_SECONDS = 300;
+export const DEFAULT_REVIEW_TIMEOUT_SECONDS = 300;
+export const DEFAULT_CONNECTION_IDLE_SECONDS = 3600;
 
 /** --data-dir, else WALLET_GATEWAY_HOME, else $XDG_DATA_HOME/wallet-gateway, else ~/.local/share/wallet-gateway. */
 export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -46,6 +52,8 @@ export function defaultConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     maxBatch: 100,
     validateResults: false,
     unlockTimeoutSeconds: DEFAULT_UNLOCK_TIMEOUT_SECONDS,
+    reviewTimeoutSeconds: DEFAULT_REVIEW_TIMEOUT_SECONDS,
+    connectionIdleSeconds: DEFAULT_CONNECTION_IDLE_SECONDS,
     ...overrides,
   };
 }

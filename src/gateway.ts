@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureAdminToken, tokenMatcher } from './admin-token.js';
 import { adminTokenPath, databasePath, type GatewayConfig } from './config.js';
+import { ReviewService } from './domain/review/review-service.js';
+import { Sessions } from './domain/session/sessions.js';
 import { Keyring } from './domain/wallet/keyring.js';
 import { Keys } from './domain/wallet/keys.js';
 import { Wallets } from './domain/wallet/wallets.js';
@@ -58,7 +60,21 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const keyring = new Keyring();
   const wallets = new Wallets(store.wallets, keyring, config.scryptCost ? { scryptCost: config.scryptCost } : {});
   const keys = new Keys(store.wallets, wallets, keyring);
-  const handlers = createHandlers({ wallets, keys, document, unlockTimeoutSeconds: config.unlockTimeoutSeconds });
+  const reviews = new ReviewService(store.policies, store.audit, {
+    timeoutMs: config.reviewTimeoutSeconds * 1000,
+    onAuditFailure: (error) => logger.error('a review decision could not be written to the audit log', { error }),
+  });
+  await reviews.load();
+  const sessions = new Sessions(store.sessions, store.wallets, reviews, { connectionIdleMs: config.connectionIdleSeconds * 1000 });
+  const handlers = createHandlers({
+    wallets,
+    keys,
+    sessions,
+    reviews,
+    audit: store.audit,
+    document,
+    unlockTimeoutSeconds: config.unlockTimeoutSeconds,
+  });
 
   const doors: HttpDoor[] = [];
   const open = async (door: Door, port: number, otherDoorUrl: string | undefined) => {
@@ -88,6 +104,9 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   try {
     const operator = await open('operator', config.adminPort, undefined);
     const application = await open('application', config.port, operator.url);
+    // Every reviewer connected to the operator door hears of reviews as they start and end.
+    reviews.on('requested', (review) => operator.broadcast('admin.review_requested', review));
+    reviews.on('ended', (ended) => operator.broadcast('admin.review_ended', ended));
     let closing: Promise<void> | undefined;
     return {
       applicationUrl: application.url,
@@ -97,6 +116,9 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       store,
       close() {
         closing ??= (async () => {
+          // Waiting callers get 3000 while their connections are still open to carry it.
+          await reviews.closeAll();
+          await new Promise((resolve) => setImmediate(resolve));
           await Promise.all(doors.map((d) => d.close()));
           keyring.lockAll();
           await store.close();

@@ -14,7 +14,15 @@ export type ErrorCategory =
   /** The network or a node failed. */
   | 'network'
   /** The method exists in the contract but is not served yet. */
-  | 'unavailable';
+  | 'unavailable'
+  /** The caller's token or Origin does not authorise the request. */
+  | 'authentication'
+  /** The owner (or a policy rule) rejected the request. */
+  | 'rejected'
+  /** The wallet's side closed the request, e.g. the gateway is shutting down. */
+  | 'closed'
+  /** The request was interrupted: its review timed out or the caller went away. */
+  | 'interrupted';
 
 export class DomainError extends Error {
   constructor(
@@ -104,6 +112,60 @@ export class KeyTaintStateError extends DomainError {
       tainted ? 'key_already_tainted' : 'key_not_tainted',
       tainted ? `the key ${publicKey} is already tainted` : `the key ${publicKey} is not tainted`,
       { wallet, publicKey },
+    );
+  }
+}
+
+export class AuthenticationError extends DomainError {
+  constructor(reason: 'token_unknown' | 'origin_mismatch', message: string) {
+    super('authentication', reason, message);
+  }
+}
+
+export const unknownTokenError = () => new AuthenticationError('token_unknown', 'the token is not valid: unknown, expired, disconnected or revoked');
+
+export class PermissionDeniedError extends DomainError {
+  constructor(message: string) {
+    super('application', 'permission_denied', message);
+  }
+}
+
+export class ReviewNotFoundError extends DomainError {
+  constructor(id: string) {
+    super('application', 'review_not_found', `no pending review has the id ${id}`, { id });
+  }
+}
+
+export class ApiTokenNotFoundError extends DomainError {
+  constructor(id: string) {
+    super('application', 'api_token_not_found', `no API token has the id ${id}`, { id });
+  }
+}
+
+export class FixedPermissionsError extends DomainError {
+  constructor() {
+    super('application', 'fixed_permissions', 'the permissions of an API token are set by the wallet owner and cannot be requested');
+  }
+}
+
+export class ReviewRejectedError extends DomainError {
+  constructor(decidedBy: string) {
+    super('rejected', 'rejected', 'the request was rejected by the wallet owner', { decidedBy });
+  }
+}
+
+export class ReviewClosedError extends DomainError {
+  constructor() {
+    super('closed', 'closed', 'the request was closed by the wallet side: the gateway is shutting down');
+  }
+}
+
+export class ReviewInterruptedError extends DomainError {
+  constructor(why: 'timeout' | 'caller') {
+    super(
+      'interrupted',
+      why === 'timeout' ? 'review_timed_out' : 'caller_went_away',
+      why === 'timeout' ? 'the request was interrupted: no decision came before the review timed out' : 'the request was interrupted: the caller went away',
     );
   }
 }

@@ -63,6 +63,10 @@ const CATEGORY_CODES = {
   application: ErrorCode.ApplicationError,
   network: ErrorCode.NetworkError,
   unavailable: ErrorCode.NotAvailable,
+  authentication: ErrorCode.AuthenticationFailure,
+  rejected: ErrorCode.Rejected,
+  closed: ErrorCode.ClosedByOperator,
+  interrupted: ErrorCode.Interrupted,
 } as const;
 
 /**

@@ -21,15 +21,32 @@ import { removeWallet } from './admin/remove-wallet.js';
 import type { ServiceDeps } from './deps.js';
 import { discover } from './rpc/discover.js';
 import { notAvailableYet } from './session/not-available.js';
+import { connectWallet } from './session/connect-wallet.js';
+import { disconnectWallet } from './session/disconnect-wallet.js';
+import { getPermissions } from './session/get-permissions.js';
+import { listKeys as listSessionKeys } from './session/list-keys.js';
+import { requestPermissions } from './session/request-permissions.js';
+import { closeConnection } from './admin/close-connection.js';
+import { createApiToken } from './admin/create-api-token.js';
+import { decideReview } from './admin/decide-review.js';
+import { getPolicy } from './admin/get-policy.js';
+import { listApiTokens } from './admin/list-api-tokens.js';
+import { listAuditEvents } from './admin/list-audit-events.js';
+import { listConnections } from './admin/list-connections.js';
+import { listPermissions } from './admin/list-permissions.js';
+import { listReviews } from './admin/list-reviews.js';
+import { revokeApiToken } from './admin/revoke-api-token.js';
+import { revokePermissions } from './admin/revoke-permissions.js';
+import { setPolicy } from './admin/set-policy.js';
 
 /** Every method of openrpc.json with its implementation; a missing or mistyped one fails to compile. */
 export function createHandlers(deps: ServiceDeps): Handlers<RequestContext> {
   return {
-    'session.connect_wallet': notAvailableYet('session.connect_wallet'),
-    'session.disconnect_wallet': notAvailableYet('session.disconnect_wallet'),
-    'session.get_permissions': notAvailableYet('session.get_permissions'),
-    'session.request_permissions': notAvailableYet('session.request_permissions'),
-    'session.list_keys': notAvailableYet('session.list_keys'),
+    'session.connect_wallet': connectWallet(deps),
+    'session.disconnect_wallet': disconnectWallet(deps),
+    'session.get_permissions': getPermissions(deps),
+    'session.request_permissions': requestPermissions(deps),
+    'session.list_keys': listSessionKeys(deps),
     'session.send_transaction': notAvailableYet('session.send_transaction'),
     'session.get_chain_id': notAvailableYet('session.get_chain_id'),
     'admin.create_wallet': createWallet(deps),
@@ -50,6 +67,18 @@ export function createHandlers(deps: ServiceDeps): Handlers<RequestContext> {
     'admin.sign_message': signMessage(deps),
     'admin.verify_message': verifyMessage(),
     'admin.export_key': exportKey(deps),
+    'admin.list_reviews': listReviews(deps),
+    'admin.decide_review': decideReview(deps),
+    'admin.list_connections': listConnections(deps),
+    'admin.close_connection': closeConnection(deps),
+    'admin.list_permissions': listPermissions(deps),
+    'admin.revoke_permissions': revokePermissions(deps),
+    'admin.create_api_token': createApiToken(deps),
+    'admin.list_api_tokens': listApiTokens(deps),
+    'admin.revoke_api_token': revokeApiToken(deps),
+    'admin.set_policy': setPolicy(deps),
+    'admin.get_policy': getPolicy(deps),
+    'admin.list_audit_events': listAuditEvents(deps),
     'rpc.discover': discover(deps),
   } satisfies Handlers<RequestContext>;
 }

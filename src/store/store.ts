@@ -1,3 +1,4 @@
+import type { AccessMode, AuditOutcome, Policy, ReviewKind } from '../../generated/types.js';
 import type { KdfParams } from '../domain/wallet/secret-box.js';
 import type { KeyDerivationVersion } from '../domain/wallet/hd.js';
 
@@ -55,7 +56,94 @@ export interface WalletStore {
   replaceSecret(walletName: string, kdf: WalletRecord['kdf'], secret: Uint8Array): Promise<boolean>;
 }
 
+/** An application's connection to a wallet; the token itself is never stored, only its hash. */
+export interface ConnectionRecord {
+  wallet: string;
+  hostname: string;
+  tokenHash: string;
+  connectedAt: string;
+  lastUsedAt: string;
+}
+
+/** What an application may do with a wallet; kept across connections. */
+export interface PermissionRecord {
+  wallet: string;
+  hostname: string;
+  publicKeys: AccessMode;
+  /** The only keys it may see; null for all untainted keys. */
+  keys: string[] | null;
+}
+
+export interface ApiTokenRecord {
+  id: string;
+  wallet: string;
+  description: string;
+  tokenHash: string;
+  keys: string[] | null;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface SessionStore {
+  /** Stores the connection, ending any previous one of the same wallet and host, in one transaction. */
+  replaceConnection(connection: ConnectionRecord): Promise<void>;
+  findConnection(tokenHash: string): Promise<ConnectionRecord | undefined>;
+  touchConnection(tokenHash: string, at: string): Promise<void>;
+  deleteConnectionByToken(tokenHash: string): Promise<boolean>;
+  deleteConnection(wallet: string, hostname: string): Promise<boolean>;
+  /** Connections unused since `before` end. */
+  deleteIdleConnections(before: string): Promise<number>;
+  listConnections(): Promise<ConnectionRecord[]>;
+
+  findPermissions(wallet: string, hostname: string): Promise<PermissionRecord | undefined>;
+  setPermissions(permissions: PermissionRecord): Promise<void>;
+  deletePermissions(wallet: string, hostname: string): Promise<boolean>;
+  listPermissions(wallet: string): Promise<PermissionRecord[]>;
+
+  insertApiToken(token: ApiTokenRecord): Promise<void>;
+  findApiToken(tokenHash: string): Promise<ApiTokenRecord | undefined>;
+  touchApiToken(id: string, at: string): Promise<void>;
+  listApiTokens(): Promise<ApiTokenRecord[]>;
+  deleteApiToken(id: string): Promise<boolean>;
+}
+
+export interface PolicyStore {
+  getPolicy(): Promise<Policy | undefined>;
+  setPolicy(policy: Policy): Promise<void>;
+}
+
+export interface AuditEventRecord {
+  id: number;
+  at: string;
+  reviewId: string;
+  kind: ReviewKind;
+  hostname: string;
+  wallet: string | null;
+  outcome: AuditOutcome;
+  decidedBy: string;
+  details: Record<string, unknown>;
+}
+
+export interface AuditFilter {
+  wallet?: string;
+  hostname?: string;
+  kind?: ReviewKind;
+  outcome?: AuditOutcome;
+  since?: string;
+  limit: number;
+}
+
+export interface AuditStore {
+  appendAuditEvent(event: Omit<AuditEventRecord, 'id'>): Promise<AuditEventRecord>;
+  /** Newest first. */
+  listAuditEvents(filter: AuditFilter): Promise<AuditEventRecord[]>;
+}
+
 export interface Store {
   readonly wallets: WalletStore;
+  readonly sessions: SessionStore;
+  readonly policies: PolicyStore;
+  readonly audit: AuditStore;
   close(): Promise<void>;
 }

@@ -1,15 +1,15 @@
 /**
  * Runs every example of openrpc.json against a live gateway over HTTP, on a
- * real SQLite file: exact results where they
- * are deterministic, the declared code, message and details for error
- * examples, and the result schema for every answer. Each example is sent by
- * name and again by position.
+ * real SQLite file: exact results where they are deterministic, the declared
+ * code, message and details for error examples, and the result schema for
+ * every answer. Each example is sent by name and again by position. Reviews
+ * are answered the way an owner would: through the operator door.
  */
 import { readFileSync } from 'node:fs';
-import { methodTable, type MethodSpec } from '../../generated/methods.js';
-import { isMethodName } from '../../generated/methods.js';
+import { isMethodName, methodTable, type MethodSpec } from '../../generated/methods.js';
 import { deriveKeyPair, isValidRecoveryPhrase, recoveryPhraseToSeed } from '../../src/domain/wallet/hd.js';
 import { SEED_PASSPHRASE, SEED_PHRASE, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { connectApp, grantPermissions, nextReview } from '../helpers/review.js';
 
 interface Example {
   name: string;
@@ -25,84 +25,146 @@ interface Method {
 
 const doc = JSON.parse(readFileSync(new URL('../../openrpc.json', import.meta.url), 'utf8')) as { methods: Method[] };
 
-/** Session methods come with later issues; only their params validation is live now. */
-const isPending = (method: Method, example: Example) => method.name.startsWith('session.') && example['x-error']?.code !== -32602;
+/** Methods served by a later issue; only their params validation is live now. */
+const PENDING = new Set(['session.send_transaction', 'session.get_chain_id']);
+const isPending = (method: Method, example: Example) => PENDING.has(method.name) && example['x-error']?.code !== -32602;
 
-type Fixture = (gw: TestGateway) => Promise<void>;
+type Step = (gw: TestGateway, state: State) => Promise<void>;
+/** What fixtures learn that the request may need: real values for the example's placeholder token or id. */
+interface State {
+  token?: string;
+  replacements: Record<string, unknown>;
+}
 
-const importWallet = (name: string, version = 2): Fixture => async (gw) => {
-  await gw.call('admin.import_wallet', { wallet: name, passphrase: SEED_PASSPHRASE, recoveryPhrase: SEED_PHRASE, version });
-};
-const reset: Fixture = async (gw) => {
-  const { wallets } = (await gw.call('admin.list_wallets')) as { wallets: string[] };
-  for (const wallet of wallets) await gw.call('admin.remove_wallet', { wallet });
-};
-const fixtures = (...steps: Fixture[]): Fixture => async (gw) => {
-  await reset(gw);
-  for (const step of steps) await step(gw);
-};
+interface Scenario {
+  /** State before the request, on top of an empty gateway. */
+  steps?: Step[];
+  /** How the owner answers the review the request starts. */
+  reviewer?: 'approve' | 'reject' | 'none' | 'shutdown';
+  headers?: Record<string, string>;
+  /** Result paths that are random by design: checked by the schema and `check`, not by value. */
+  random?: string[];
+  check?: (result: any) => void;
+}
 
 const FIRST_KEY = 'b5fd9d3c4ad553cb3196303b6e6df7f484cf7f5331a572a45031239fd71ad8a0';
-const unlock: Fixture = async (gw) => {
+const importWallet = (name: string): Step => async (gw) => {
+  await gw.call('admin.import_wallet', { wallet: name, passphrase: SEED_PASSPHRASE, recoveryPhrase: SEED_PHRASE, version: 2 });
+};
+const myWallet = importWallet('my-wallet');
+const unlock: Step = async (gw) => {
   await gw.call('admin.unlock_wallet', { wallet: 'my-wallet', passphrase: SEED_PASSPHRASE });
 };
-const taint: Fixture = async (gw) => {
+const taint: Step = async (gw) => {
   await gw.call('admin.taint_key', { wallet: 'my-wallet', publicKey: FIRST_KEY });
 };
-const myWallet = fixtures(importWallet('my-wallet'));
-
-/** State each example needs beyond an empty gateway, keyed by "method: example". */
-const FIXTURES: Record<string, Fixture> = {
-  'admin.create_wallet: Creating a wallet whose name is taken': myWallet,
-  'admin.import_wallet: Importing a wallet whose name is taken': myWallet,
-  'admin.describe_wallet: Getting wallet base information': myWallet,
-  'admin.describe_wallet: Describing a wallet with a wrong passphrase': myWallet,
-  'admin.list_wallets: Getting the list of wallets': fixtures(importWallet('wallet-2'), importWallet('wallet-1')),
-  'admin.remove_wallet: Remove a wallet': myWallet,
-  'admin.unlock_wallet: Unlocking a wallet': myWallet,
-  'admin.unlock_wallet: Unlocking with a wrong passphrase': myWallet,
-  'admin.lock_wallet: Locking a wallet': fixtures(importWallet('my-wallet'), unlock),
-  'admin.generate_key: Generating a key': myWallet,
-  'admin.generate_key: Wallet locked': myWallet,
-  'admin.list_keys: Listing keys': myWallet,
-  'admin.describe_key: Describing a key': myWallet,
-  'admin.describe_key: Unknown key': myWallet,
-  'admin.annotate_key: Annotating a key': myWallet,
-  'admin.annotate_key: Unknown key': myWallet,
-  'admin.annotate_key: Invalid params: the same metadata key twice': myWallet,
-  'admin.taint_key: Tainting a key': myWallet,
-  'admin.taint_key: Tainting a tainted key': fixtures(importWallet('my-wallet'), taint),
-  'admin.untaint_key: Untainting a key': fixtures(importWallet('my-wallet'), taint),
-  'admin.untaint_key: Untainting a key that is not tainted': myWallet,
-  'admin.rename_wallet: Renaming a wallet': myWallet,
-  'admin.rename_wallet: Renaming onto a taken name': fixtures(importWallet('my-wallet'), importWallet('savings')),
-  'admin.update_passphrase: Changing the passphrase': myWallet,
-  'admin.update_passphrase: Changing the passphrase with a wrong one': myWallet,
-  'admin.sign_message: Signing a message': fixtures(importWallet('my-wallet'), unlock),
-  'admin.sign_message: Wallet locked': myWallet,
-  'admin.sign_message: Signing with a tainted key': fixtures(importWallet('my-wallet'), unlock, taint),
-  'admin.export_key: Exporting a key': myWallet,
-  'admin.export_key: Exporting with a wrong passphrase': myWallet,
+const secondKey: Step = async (gw) => {
+  await gw.call('admin.generate_key', { wallet: 'my-wallet', passphrase: SEED_PASSPHRASE });
+};
+/** A real connection token of "vega.xyz" on "my-wallet" replaces the example's placeholder token. */
+const connected: Step = async (gw, state) => {
+  state.token = await connectApp(gw, 'vega.xyz', 'my-wallet');
+  state.replacements.token = state.token;
+};
+const canRead: Step = async (gw, state) => {
+  await grantPermissions(gw, state.token as string, 'read');
+};
+const apiToken: Step = async (gw, state) => {
+  const created = (await gw.call('admin.create_api_token', { wallet: 'my-wallet', description: 'conformance' })) as { token: string };
+  state.replacements.token = created.token;
+};
+/** Starts a connection request that waits for review; its review's id replaces the example's. */
+const pendingConnection: Step = async (gw, state) => {
+  void gw.app({ jsonrpc: '2.0', id: 1, method: 'session.connect_wallet', params: { hostname: 'vega.xyz' } });
+  state.replacements.id = (await nextReview(gw)).id;
+};
+const createdApiToken: Step = async (gw, state) => {
+  const created = (await gw.call('admin.create_api_token', { wallet: 'my-wallet', description: 'market-maker bot' })) as { apiToken: { id: string } };
+  state.replacements.id = created.apiToken.id;
 };
 
-/** Parts of a result that are random by design: checked by the schema and by `extraChecks`, not by value. */
-const RANDOM_PATHS: Record<string, string[]> = {
-  'admin.create_wallet: Creating a wallet': ['wallet.recoveryPhrase', 'key.publicKey'],
-  'rpc.discover: Discovering the application door': ['*'],
-};
+const SESSION = [myWallet, connected];
 
-const extraChecks: Record<string, (result: any, gw: TestGateway) => Promise<void> | void> = {
-  // The random phrase must be valid and must really produce the returned key.
-  'admin.create_wallet: Creating a wallet': (result) => {
-    expect(result.wallet.recoveryPhrase.split(' ')).toHaveLength(24);
-    expect(isValidRecoveryPhrase(result.wallet.recoveryPhrase)).toBe(true);
-    expect(deriveKeyPair(recoveryPhraseToSeed(result.wallet.recoveryPhrase), 2, 1).publicKey).toBe(result.key.publicKey);
+/** Keyed by "method: example". An example not listed runs on an empty gateway and must match exactly. */
+const SCENARIOS: Record<string, Scenario> = {
+  'session.connect_wallet: Accepting a connection from "vega.xyz"': { steps: [myWallet], reviewer: 'approve', random: ['token'] },
+  'session.connect_wallet: Rejecting a connection from "vega.xyz"': { steps: [myWallet], reviewer: 'reject' },
+  'session.connect_wallet: Connection closed by the gateway': { steps: [myWallet], reviewer: 'shutdown' },
+  'session.connect_wallet: Connection review interrupted': { steps: [myWallet], reviewer: 'none' },
+  'session.connect_wallet: Origin of another host': { steps: [myWallet], headers: { origin: 'https://evil.example' } },
+  'session.disconnect_wallet: Disconnection from "vega.xyz"': { steps: SESSION },
+  'session.get_permissions: Get permissions set for "vega.xyz"': { steps: [...SESSION, canRead] },
+  'session.request_permissions: Updating permissions for "vega.xyz"': { steps: SESSION, reviewer: 'approve' },
+  'session.request_permissions: Updating permissions for "vega.xyz" with omitted permission': { steps: [...SESSION, canRead], reviewer: 'approve' },
+  'session.request_permissions: Permission update rejected': { steps: SESSION, reviewer: 'reject' },
+  'session.request_permissions: Permission update closed by the gateway': { steps: SESSION, reviewer: 'shutdown' },
+  'session.request_permissions: Permission review interrupted': { steps: SESSION, reviewer: 'none' },
+  'session.request_permissions: Permissions of an API token': { steps: [myWallet, apiToken] },
+  'session.list_keys: List keys allowed on "vega.xyz"': { steps: [myWallet, secondKey, connected, canRead] },
+  'session.list_keys: Listing keys without read access': { steps: SESSION },
+  'admin.create_wallet: Creating a wallet': {
+    random: ['wallet.recoveryPhrase', 'key.publicKey'],
+    // The random phrase must be valid and must really produce the returned key.
+    check: (result) => {
+      expect(result.wallet.recoveryPhrase.split(' ')).toHaveLength(24);
+      expect(isValidRecoveryPhrase(result.wallet.recoveryPhrase)).toBe(true);
+      expect(deriveKeyPair(recoveryPhraseToSeed(result.wallet.recoveryPhrase), 2, 1).publicKey).toBe(result.key.publicKey);
+    },
   },
-  'rpc.discover: Discovering the application door': (result) => {
-    const names = (result.methods as { name: string }[]).map((m) => m.name).sort();
-    expect(names).toEqual(doc.methods.map((m) => m.name).filter((n) => n.startsWith('session.') || n.startsWith('rpc.')).sort());
+  'admin.create_wallet: Creating a wallet whose name is taken': { steps: [myWallet] },
+  'admin.import_wallet: Importing a wallet whose name is taken': { steps: [myWallet] },
+  'admin.describe_wallet: Getting wallet base information': { steps: [myWallet] },
+  'admin.describe_wallet: Describing a wallet with a wrong passphrase': { steps: [myWallet] },
+  'admin.list_wallets: Getting the list of wallets': { steps: [importWallet('wallet-2'), importWallet('wallet-1')] },
+  'admin.remove_wallet: Remove a wallet': { steps: [myWallet] },
+  'admin.unlock_wallet: Unlocking a wallet': { steps: [myWallet] },
+  'admin.unlock_wallet: Unlocking with a wrong passphrase': { steps: [myWallet] },
+  'admin.lock_wallet: Locking a wallet': { steps: [myWallet, unlock] },
+  'admin.generate_key: Generating a key': { steps: [myWallet] },
+  'admin.generate_key: Wallet locked': { steps: [myWallet] },
+  'admin.list_keys: Listing keys': { steps: [myWallet] },
+  'admin.describe_key: Describing a key': { steps: [myWallet] },
+  'admin.describe_key: Unknown key': { steps: [myWallet] },
+  'admin.annotate_key: Annotating a key': { steps: [myWallet] },
+  'admin.annotate_key: Unknown key': { steps: [myWallet] },
+  'admin.annotate_key: Invalid params: the same metadata key twice': { steps: [myWallet] },
+  'admin.taint_key: Tainting a key': { steps: [myWallet] },
+  'admin.taint_key: Tainting a tainted key': { steps: [myWallet, taint] },
+  'admin.untaint_key: Untainting a key': { steps: [myWallet, taint] },
+  'admin.untaint_key: Untainting a key that is not tainted': { steps: [myWallet] },
+  'admin.rename_wallet: Renaming a wallet': { steps: [myWallet] },
+  'admin.rename_wallet: Renaming onto a taken name': { steps: [myWallet, importWallet('savings')] },
+  'admin.update_passphrase: Changing the passphrase': { steps: [myWallet] },
+  'admin.update_passphrase: Changing the passphrase with a wrong one': { steps: [myWallet] },
+  'admin.sign_message: Signing a message': { steps: [myWallet, unlock] },
+  'admin.sign_message: Wallet locked': { steps: [myWallet] },
+  'admin.sign_message: Signing with a tainted key': { steps: [myWallet, unlock, taint] },
+  'admin.export_key: Exporting a key': { steps: [myWallet] },
+  'admin.export_key: Exporting with a wrong passphrase': { steps: [myWallet] },
+  'admin.list_reviews: Listing pending reviews': { steps: [myWallet, pendingConnection], random: ['reviews.0.id', 'reviews.0.receivedAt', 'reviews.0.expiresAt'] },
+  'admin.decide_review: Approving a connection': { steps: [myWallet, pendingConnection] },
+  'admin.close_connection: Closing a connection': { steps: SESSION },
+  'admin.list_permissions: Listing permissions': { steps: [...SESSION, canRead] },
+  'admin.revoke_permissions: Revoking permissions': { steps: [...SESSION, canRead] },
+  'admin.create_api_token: Creating an API token': { steps: [myWallet], random: ['token', 'apiToken.id', 'apiToken.createdAt'] },
+  'admin.create_api_token: Creating an API token for a key of another wallet': { steps: [myWallet] },
+  'admin.revoke_api_token: Revoking an API token': { steps: [myWallet, createdApiToken] },
+  'rpc.discover: Discovering the application door': {
+    random: ['*'],
+    check: (result) => {
+      const names = (result.methods as { name: string }[]).map((m) => m.name).sort();
+      expect(names).toEqual(doc.methods.map((m) => m.name).filter((n) => n.startsWith('session.') || n.startsWith('rpc.')).sort());
+    },
   },
 };
+
+async function reset(gw: TestGateway): Promise<void> {
+  const { reviews } = (await gw.call('admin.list_reviews')) as { reviews: { id: string }[] };
+  for (const review of reviews) await gw.admin({ jsonrpc: '2.0', id: 1, method: 'admin.decide_review', params: { id: review.id, approved: false } });
+  const { wallets } = (await gw.call('admin.list_wallets')) as { wallets: string[] };
+  for (const wallet of wallets) await gw.call('admin.remove_wallet', { wallet });
+  await gw.call('admin.set_policy', { policy: { rules: [], default: 'ask' } });
+}
 
 function withoutPaths(value: unknown, paths: string[]): unknown {
   if (paths.includes('*')) return undefined;
@@ -116,24 +178,39 @@ function withoutPaths(value: unknown, paths: string[]): unknown {
   return copy;
 }
 
-function byPosition(spec: MethodSpec, params: Example['params']): unknown[] {
-  const named = new Map(params.map((p) => [p.name, p.value]));
-  const extra = params.filter((p) => !spec.paramNames.includes(p.name)).map((p) => p.value);
-  const ordered = spec.paramNames.filter((n) => named.has(n)).map((n) => named.get(n));
-  return [...ordered, ...extra];
+function byPosition(spec: MethodSpec, params: Record<string, unknown>): unknown[] {
+  const extra = Object.keys(params).filter((n) => !spec.paramNames.includes(n));
+  const ordered = spec.paramNames.filter((n) => n in params).map((n) => params[n]);
+  return [...ordered, ...extra.map((n) => params[n])];
+}
+
+/** Sends the request and plays the owner's part while it waits. */
+async function run(gw: TestGateway, method: string, params: unknown, scenario: Scenario) {
+  const door = method.startsWith('admin.') ? gw.admin : gw.app;
+  const reply = door({ jsonrpc: '2.0', id: 7, method, params }, scenario.headers);
+  if (scenario.reviewer === 'approve' || scenario.reviewer === 'reject') {
+    const review = await nextReview(gw);
+    const approved = scenario.reviewer === 'approve';
+    await gw.call('admin.decide_review', { id: review.id, approved, ...(approved && review.kind === 'connection' ? { wallet: 'my-wallet' } : {}) });
+  }
+  if (scenario.reviewer === 'shutdown') {
+    await nextReview(gw);
+    await gw.gateway.close();
+  }
+  return reply;
 }
 
 let gw: TestGateway;
 
 beforeAll(async () => {
-  // A cheap scrypt cost keeps the many fixtures fast; test/integration/wallets.test.ts checks the production cost.
-  gw = await startTestGateway();
+  // Reviews left unanswered time out after a second.
+  gw = await startTestGateway({ reviewTimeoutSeconds: 1 });
 });
 afterAll(async () => {
   await gw?.close();
 });
 
-test('every method of the spec is served and every example is covered below', () => {
+test('every method of the spec is served and has examples', () => {
   for (const method of doc.methods) {
     expect(isMethodName(method.name)).toBe(true);
     expect(method.examples.length).toBeGreaterThan(0);
@@ -148,38 +225,47 @@ for (const method of doc.methods) {
         test.todo(`${example.name} (pending: ${method.name} is served by a later issue)`);
         continue;
       }
+      const scenario = SCENARIOS[key] ?? {};
       for (const form of ['by name', 'by position'] as const) {
         test(`${example.name} (${form})`, async () => {
           if (!isMethodName(method.name)) throw new Error(`unknown method ${method.name}`);
           const spec = methodTable[method.name];
-          await (FIXTURES[key] ?? reset)(gw);
-          const params = form === 'by name' ? Object.fromEntries(example.params.map((p) => [p.name, p.value])) : byPosition(spec, example.params);
-          const door = method.name.startsWith('admin.') ? gw.admin : gw.app;
-          const reply = await door({ jsonrpc: '2.0', id: 7, method: method.name, params });
-          expect(reply.status).toBe(200);
-          expect(reply.body.jsonrpc).toBe('2.0');
-          expect(reply.body.id).toBe(7);
+          // A shutdown needs a gateway of its own.
+          const target = scenario.reviewer === 'shutdown' ? await startTestGateway({ reviewTimeoutSeconds: 30 }) : gw;
+          try {
+            await reset(target);
+            const state: State = { replacements: {} };
+            for (const step of scenario.steps ?? []) await step(target, state);
+            const named = Object.fromEntries(example.params.map((p) => [p.name, p.name in state.replacements ? state.replacements[p.name] : p.value]));
+            const params = form === 'by name' ? named : byPosition(spec, named);
+            const reply = await run(target, method.name, params, scenario);
+            expect(reply.status).toBe(200);
+            expect(reply.body.jsonrpc).toBe('2.0');
+            expect(reply.body.id).toBe(7);
 
-          const expectedError = example['x-error'];
-          if (expectedError) {
-            expect(reply.body.result).toBeUndefined();
-            expect(reply.body.error.code).toBe(expectedError.code);
-            expect(reply.body.error.message).toBe(expectedError.message);
-            expect(spec.errorCodes).toContain(expectedError.code);
-            // Details are part of the contract where they can be: the reason of an application error,
-            // the path and rule of invalid params (by name; by position the shape itself may be what is wrong).
-            const data = expectedError.data ?? {};
-            if (data.reason) expect(reply.body.error.data.reason).toBe(data.reason);
-            if (expectedError.code === -32602 && form === 'by name') {
-              expect(reply.body.error.data).toMatchObject({ path: data.path, rule: data.rule });
+            const expectedError = example['x-error'];
+            if (expectedError) {
+              expect(reply.body.result).toBeUndefined();
+              expect(reply.body.error.code).toBe(expectedError.code);
+              expect(reply.body.error.message).toBe(expectedError.message);
+              expect(spec.errorCodes).toContain(expectedError.code);
+              // Details are part of the contract where they can be: the reason of an application or authentication error,
+              // the path and rule of invalid params (by name; by position the shape itself may be what is wrong).
+              const data = expectedError.data ?? {};
+              if (data.reason) expect(reply.body.error.data.reason).toBe(data.reason);
+              if (expectedError.code === -32602 && form === 'by name') {
+                expect(reply.body.error.data).toMatchObject({ path: data.path, rule: data.rule });
+              }
+              return;
             }
-            return;
+            expect(reply.body.error).toBeUndefined();
+            expect(spec.validateResult(reply.body.result)).toBe(true);
+            const ignored = scenario.random ?? [];
+            expect(withoutPaths(reply.body.result, ignored)).toEqual(withoutPaths(example.result?.value ?? null, ignored));
+            scenario.check?.(reply.body.result);
+          } finally {
+            if (target !== gw) await target.close();
           }
-          expect(reply.body.error).toBeUndefined();
-          expect(spec.validateResult(reply.body.result)).toBe(true);
-          const ignored = RANDOM_PATHS[key] ?? [];
-          expect(withoutPaths(reply.body.result, ignored)).toEqual(withoutPaths(example.result?.value ?? null, ignored));
-          await extraChecks[key]?.(reply.body.result, gw);
         });
       }
     }

@@ -36,4 +36,58 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX keys_by_public_key ON keys(public_key);
     `,
   },
+  {
+    version: 2,
+    description: 'connections, permissions, API tokens, policy and audit log',
+    sql: `
+      CREATE TABLE connections (
+        token_hash TEXT PRIMARY KEY,
+        wallet INTEGER NOT NULL REFERENCES wallets(id) ON DELETE CASCADE,
+        hostname TEXT NOT NULL,
+        connected_at TEXT NOT NULL,
+        last_used_at TEXT NOT NULL,
+        UNIQUE (wallet, hostname)
+      ) STRICT;
+      CREATE INDEX connections_by_last_use ON connections(last_used_at);
+
+      CREATE TABLE permissions (
+        wallet INTEGER NOT NULL REFERENCES wallets(id) ON DELETE CASCADE,
+        hostname TEXT NOT NULL,
+        public_keys TEXT NOT NULL CHECK (public_keys IN ('none', 'read', 'write')),
+        keys TEXT,
+        PRIMARY KEY (wallet, hostname)
+      ) STRICT;
+
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        wallet INTEGER NOT NULL REFERENCES wallets(id) ON DELETE CASCADE,
+        description TEXT NOT NULL,
+        keys TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        last_used_at TEXT
+      ) STRICT;
+
+      CREATE TABLE policy (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        document TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+
+      -- The audit log keeps wallet names as text: it records history, and outlives renames and removals.
+      CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        review_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        hostname TEXT NOT NULL,
+        wallet TEXT,
+        outcome TEXT NOT NULL,
+        decided_by TEXT NOT NULL,
+        details TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_by_time ON audit_events(at);
+    `,
+  },
 ];

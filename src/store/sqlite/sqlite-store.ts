@@ -4,6 +4,7 @@ import { StoreIntegrityError, WalletAlreadyExistsError, WalletNotFoundError } fr
 import type { KdfParams } from '../../domain/wallet/secret-box.js';
 import type { KeyRecord, Store, WalletRecord, WalletStore } from '../store.js';
 import { migrations, type Migration } from './migrations.js';
+import { SqliteAuditStore, SqlitePolicyStore, SqliteSessionStore } from './sqlite-sessions.js';
 
 interface WalletRow {
   name: string;
@@ -199,11 +200,17 @@ class SqliteWalletStore implements WalletStore {
 
 export class SqliteStore implements Store {
   readonly wallets: WalletStore;
+  readonly sessions: SqliteSessionStore;
+  readonly policies: SqlitePolicyStore;
+  readonly audit: SqliteAuditStore;
   readonly schemaVersion: number;
 
   private constructor(readonly db: Database.Database) {
     this.schemaVersion = migrate(db);
     this.wallets = new SqliteWalletStore(db);
+    this.sessions = new SqliteSessionStore(db);
+    this.policies = new SqlitePolicyStore(db);
+    this.audit = new SqliteAuditStore(db);
   }
 
   /** Opens (creating if needed) the database file, readable by its owner only, and migrates it. */

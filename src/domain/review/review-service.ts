@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { AuditOutcome, ReviewKind } from '../../../generated/types.js';
+import type { AuditStore, PolicyStore } from '../../store/store.js';
+import { ReviewClosedError, ReviewInterruptedError, ReviewNotFoundError, ReviewRejectedError } from '../errors.js';
+import { ASK_EVERYTHING, evaluatePolicy, type Policy, type PolicySubject } from './policy.js';
+
+export interface ReviewRequest extends PolicySubject {
+  /** What is asked, shown to the reviewer. */
+  details: Record<string, unknown>;
+}
+
+export interface Review {
+  id: string;
+  kind: ReviewKind;
+  hostname: string;
+  wallet: string | null;
+  details: Record<string, unknown>;
+  receivedAt: string;
+  expiresAt: string;
+}
+
+/** What an approval carries beyond "yes". */
+export interface Approval {
+  /** For a connection: the wallet to connect. */
+  wallet?: string;
+  /** For permissions: the only keys the application may see (null: all). */
+  keys?: string[] | null;
+}
+
+export interface ReviewEnded {
+  id: string;
+  outcome: AuditOutcome;
+  decidedBy: string;
+}
+
+interface Pending {
+  review: Review;
+  subject: PolicySubject;
+  resolve: (approval: Approval) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+  cleanup: () => void;
+}
+
+export interface ReviewServiceOptions {
+  timeoutMs: number;
+  now?: () => Date;
+  /** Told when an ending could not be written to the audit log (the caller still gets its answer). */
+  onAuditFailure?: (error: unknown) => void;
+}
+
+/**
+ * Requests that wait for the owner: connections, permission changes and
+ * transactions. The first of these ends a review: a policy rule (at once),
+ * a decision (from any reviewer: terminal, web console, any operator-door
+ * client), the timeout, the caller going away, or shutdown. Every ending is
+ * announced ("ended") and written to the audit log. Pending reviews live in
+ * memory only.
+ */
+export class ReviewService extends EventEmitter<{ requested: [Review]; ended: [ReviewEnded] }> {
+  private readonly pending = new Map<string, Pending>();
+  private policy: Policy = ASK_EVERYTHING;
+  private readonly now: () => Date;
+  private closed = false;
+
+  constructor(
+    private readonly policies: PolicyStore,
+    private readonly audit: AuditStore,
+    private readonly options: ReviewServiceOptions,
+  ) {
+    super();
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Loads the stored policy; call once at start. */
+  async load(): Promise<void> {
+    this.policy = (await this.policies.getPolicy()) ?? ASK_EVERYTHING;
+  }
+
+  getPolicy(): Policy {
+    return this.policy;
+  }
+
+  async setPolicy(policy: Policy): Promise<void> {
+    await this.policies.setPolicy(policy);
+    this.policy = policy;
+  }
+
+  list(): Review[] {
+    return [...this.pending.values()].map((p) => p.review);
+  }
+
+  find(id: string): Review | undefined {
+    return this.pending.get(id)?.review;
+  }
+
+  /**
+   * Waits for a decision. Resolves with the approval; rejects with
+   * ReviewRejectedError (3001), ReviewInterruptedError (-32001) or
+   * ReviewClosedError (3000).
+   */
+  async request(request: ReviewRequest, signal: AbortSignal): Promise<Approval> {
+    if (this.closed) throw new ReviewClosedError();
+    const receivedAt = this.now();
+    const review: Review = {
+      id: randomBytes(16).toString('hex'),
+      kind: request.kind,
+      hostname: request.hostname,
+      wallet: request.wallet,
+      details: request.details,
+      receivedAt: receivedAt.toISOString(),
+      expiresAt: new Date(receivedAt.getTime() + this.options.timeoutMs).toISOString(),
+    };
+    const subject: PolicySubject = { kind: request.kind, hostname: request.hostname, wallet: request.wallet };
+    if (request.commandType !== undefined) subject.commandType = request.commandType;
+    if (request.publicKey !== undefined) subject.publicKey = request.publicKey;
+
+    const verdict = evaluatePolicy(this.policy, subject);
+    if (verdict.action === 'approve') {
+      await this.record(review, 'approved', verdict.decidedBy, verdict.wallet ?? review.wallet);
+      return verdict.wallet === undefined ? {} : { wallet: verdict.wallet };
+    }
+    if (verdict.action === 'reject') {
+      await this.record(review, 'rejected', verdict.decidedBy);
+      throw new ReviewRejectedError(verdict.decidedBy);
+    }
+    if (signal.aborted) {
+      await this.record(review, 'interrupted', 'caller');
+      throw new ReviewInterruptedError('caller');
+    }
+
+    return new Promise<Approval>((resolve, reject) => {
+      const onAbort = () => void this.end(review.id, 'interrupted', 'caller', new ReviewInterruptedError('caller'));
+      const timer = setTimeout(() => void this.end(review.id, 'timed_out', 'timeout', new ReviewInterruptedError('timeout')), this.options.timeoutMs);
+      timer.unref();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(review.id, {
+        review,
+        subject,
+        resolve,
+        reject,
+        timer,
+        cleanup: () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+        },
+      });
+      this.emit('requested', review);
+    });
+  }
+
+  /** A reviewer's decision. Throws ReviewNotFoundError when the review has already ended. */
+  decide(id: string, approved: boolean, approval: Approval, decidedBy: string): void {
+    if (!this.pending.has(id)) throw new ReviewNotFoundError(id);
+    if (approved) void this.end(id, 'approved', decidedBy, undefined, approval);
+    else void this.end(id, 'rejected', decidedBy, new ReviewRejectedError(decidedBy));
+  }
+
+  /** Shutdown: every waiting caller gets 3000 and no new review starts. Resolves once all of them have been told. */
+  async closeAll(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.pending.keys()].map((id) => this.end(id, 'closed', 'gateway', new ReviewClosedError())));
+  }
+
+  private async end(id: string, outcome: AuditOutcome, decidedBy: string, error?: Error, approval: Approval = {}): Promise<void> {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    pending.cleanup();
+    this.emit('ended', { id, outcome, decidedBy });
+    // The caller learns the outcome once it is on record.
+    try {
+      await this.record(pending.review, outcome, decidedBy, approval.wallet ?? pending.review.wallet);
+    } catch (failure) {
+      this.options.onAuditFailure?.(failure);
+    }
+    if (error) pending.reject(error);
+    else pending.resolve(approval);
+  }
+
+  private async record(review: Review, outcome: AuditOutcome, decidedBy: string, wallet: string | null = review.wallet): Promise<void> {
+    await this.audit.appendAuditEvent({
+      at: this.now().toISOString(),
+      reviewId: review.id,
+      kind: review.kind,
+      hostname: review.hostname,
+      wallet,
+      outcome,
+      decidedBy,
+      details: review.details,
+    });
+  }
+}

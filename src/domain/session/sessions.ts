@@ -1,0 +1,255 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AccessMode } from '../../../generated/types.js';
+import type { ApiTokenRecord, ConnectionRecord, SessionStore, WalletStore } from '../../store/store.js';
+import {
+  ApiTokenNotFoundError,
+  AuthenticationError,
+  FixedPermissionsError,
+  KeyNotFoundError,
+  PermissionDeniedError,
+  WalletNotFoundError,
+  unknownTokenError,
+} from '../errors.js';
+import type { ReviewService } from '../review/review-service.js';
+
+export interface Permissions {
+  public_keys: AccessMode;
+}
+
+/** Who is calling, once its token checked out. */
+export interface Session {
+  type: 'connection' | 'api';
+  wallet: string;
+  /** The connection's host; null for an API token. */
+  hostname: string | null;
+  permissions: Permissions;
+  /** The only keys this session may see and use; null for all untainted keys. */
+  keys: string[] | null;
+  /** For a connection: its token's hash. For an API token: its id. */
+  handle: string;
+}
+
+export interface SessionsOptions {
+  /** A connection unused for this long ends. */
+  connectionIdleMs: number;
+  now?: () => Date;
+}
+
+const NO_PERMISSIONS: Permissions = { public_keys: 'none' };
+
+/** 256 bits from the CSPRNG, in URL-safe base64 (43 characters). */
+export const newToken = () => randomBytes(32).toString('base64url');
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/**
+ * True when a browser's Origin names `hostname`: the same host (and port,
+ * when the hostname names one). Requests without an Origin (bots, curl) are
+ * not browsers and pass.
+ */
+export function originMatches(origin: string | undefined, hostname: string): boolean {
+  if (origin === undefined) return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  const wanted = hostname.toLowerCase();
+  return url.host.toLowerCase() === wanted || (!wanted.includes(':') && url.hostname.toLowerCase() === wanted);
+}
+
+const originHost = (origin: string) => {
+  try {
+    return new URL(origin).host || origin;
+  } catch {
+    return origin;
+  }
+};
+
+/** Hashes compared in constant time, so that timing says nothing about how close a guess was. */
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Third-party applications' connections to wallets and what they may do:
+ * connection tokens (reviewed, bound to a host and a wallet, ending after an
+ * idle time), long-lived API tokens (created by the owner, no review), and
+ * permissions (reviewed; kept per wallet and host across connections).
+ */
+export class Sessions {
+  private readonly now: () => Date;
+  /** Last-use times are written at most this often per token, to keep writes off the hot path. */
+  private readonly touchEveryMs: number;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly wallets: WalletStore,
+    private readonly reviews: ReviewService,
+    private readonly options: SessionsOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.touchEveryMs = Math.min(30_000, Math.floor(options.connectionIdleMs / 10));
+  }
+
+  /** session.connect_wallet: the owner reviews, picks the wallet; any previous connection of that wallet and host ends. */
+  async connect(hostname: string, origin: string | undefined, signal: AbortSignal): Promise<string> {
+    this.checkOrigin(origin, hostname);
+    const approval = await this.reviews.request({ kind: 'connection', hostname, wallet: null, details: {} }, signal);
+    const wallet = approval.wallet;
+    if (wallet === undefined || !(await this.wallets.walletExists(wallet))) throw new WalletNotFoundError(wallet ?? '');
+    const token = newToken();
+    const at = this.now().toISOString();
+    await this.store.replaceConnection({ wallet, hostname, tokenHash: hashToken(token), connectedAt: at, lastUsedAt: at });
+    return token;
+  }
+
+  /** session.disconnect_wallet: ends a connection; unknown tokens and API tokens are not an error. */
+  async disconnect(token: string): Promise<void> {
+    await this.store.deleteConnectionByToken(hashToken(token));
+  }
+
+  /** Checks a token (connection or API) and the Origin, and returns who is calling. */
+  async resolve(token: string, origin: string | undefined): Promise<Session> {
+    const hash = hashToken(token);
+    const now = this.now();
+    const connection = await this.store.findConnection(hash);
+    if (connection && sameHash(connection.tokenHash, hash)) return this.connectionSession(connection, origin, now);
+    const api = await this.store.findApiToken(hash);
+    if (api && sameHash(api.tokenHash, hash)) return this.apiSession(api, origin, now);
+    throw unknownTokenError();
+  }
+
+  async getPermissions(token: string, origin: string | undefined): Promise<Permissions> {
+    return (await this.resolve(token, origin)).permissions;
+  }
+
+  /**
+   * session.request_permissions: an omitted permission is revoked. Asking for
+   * what is already granted needs no review.
+   */
+  async requestPermissions(token: string, requested: Partial<Permissions>, origin: string | undefined, signal: AbortSignal): Promise<Permissions> {
+    const session = await this.resolve(token, origin);
+    if (session.type === 'api' || session.hostname === null) throw new FixedPermissionsError();
+    const wanted: Permissions = { public_keys: requested.public_keys ?? 'none' };
+    if (wanted.public_keys === session.permissions.public_keys) return wanted;
+    const approval = await this.reviews.request(
+      { kind: 'permissions', hostname: session.hostname, wallet: session.wallet, details: { requested: wanted, current: session.permissions } },
+      signal,
+    );
+    const keys = approval.keys === undefined ? session.keys : approval.keys;
+    await this.store.setPermissions({ wallet: session.wallet, hostname: session.hostname, publicKeys: wanted.public_keys, keys });
+    return wanted;
+  }
+
+  /** session.list_keys: needs read access; tainted keys and keys outside the session's restriction are never shown. */
+  async listKeys(token: string, origin: string | undefined): Promise<string[]> {
+    const session = await this.resolve(token, origin);
+    if (session.permissions.public_keys === 'none') throw new PermissionDeniedError('a "read" access on public keys is required');
+    const allowed = session.keys === null ? null : new Set(session.keys);
+    return (await this.wallets.listKeys(session.wallet)).filter((k) => !k.tainted && (allowed === null || allowed.has(k.publicKey))).map((k) => k.publicKey);
+  }
+
+  // ---- operator side
+
+  async listConnections(): Promise<(ConnectionRecord & { expiresAt: string })[]> {
+    await this.store.deleteIdleConnections(new Date(this.now().getTime() - this.options.connectionIdleMs).toISOString());
+    return (await this.store.listConnections()).map((c) => ({ ...c, expiresAt: this.expiry(c.lastUsedAt) }));
+  }
+
+  async closeConnection(wallet: string, hostname: string): Promise<void> {
+    await this.requireWallet(wallet);
+    await this.store.deleteConnection(wallet, hostname);
+  }
+
+  async listPermissions(wallet: string) {
+    await this.requireWallet(wallet);
+    return this.store.listPermissions(wallet);
+  }
+
+  async revokePermissions(wallet: string, hostname: string): Promise<void> {
+    await this.requireWallet(wallet);
+    await this.store.deletePermissions(wallet, hostname);
+  }
+
+  /** Checks that every key belongs to the wallet (for restrictions and API tokens). */
+  async checkKeys(wallet: string, keys: string[] | null | undefined): Promise<void> {
+    await this.requireWallet(wallet);
+    if (!keys) return;
+    const owned = new Set((await this.wallets.listKeys(wallet)).map((k) => k.publicKey));
+    const stranger = keys.find((k) => !owned.has(k));
+    if (stranger !== undefined) throw new KeyNotFoundError(wallet, stranger);
+  }
+
+  async createApiToken(wallet: string, description: string, keys: string[] | null, expiresAt: string | null): Promise<{ token: string; record: ApiTokenRecord }> {
+    await this.checkKeys(wallet, keys);
+    const token = newToken();
+    const record: ApiTokenRecord = {
+      id: randomBytes(8).toString('hex'),
+      wallet,
+      description,
+      tokenHash: hashToken(token),
+      keys,
+      createdAt: this.now().toISOString(),
+      expiresAt,
+      lastUsedAt: null,
+    };
+    await this.store.insertApiToken(record);
+    return { token, record };
+  }
+
+  listApiTokens(): Promise<ApiTokenRecord[]> {
+    return this.store.listApiTokens();
+  }
+
+  async revokeApiToken(id: string): Promise<void> {
+    if (!(await this.store.deleteApiToken(id))) throw new ApiTokenNotFoundError(id);
+  }
+
+  // ---- helpers
+
+  private checkOrigin(origin: string | undefined, hostname: string): void {
+    if (!originMatches(origin, hostname)) {
+      throw new AuthenticationError('origin_mismatch', `the Origin header names ${originHost(origin ?? '')}, not ${hostname}`);
+    }
+  }
+
+  private expiry(lastUsedAt: string): string {
+    return new Date(Date.parse(lastUsedAt) + this.options.connectionIdleMs).toISOString();
+  }
+
+  private async connectionSession(connection: ConnectionRecord, origin: string | undefined, now: Date): Promise<Session> {
+    const idle = now.getTime() - Date.parse(connection.lastUsedAt);
+    if (idle >= this.options.connectionIdleMs) {
+      await this.store.deleteConnectionByToken(connection.tokenHash);
+      throw unknownTokenError();
+    }
+    this.checkOrigin(origin, connection.hostname);
+    if (idle >= this.touchEveryMs) await this.store.touchConnection(connection.tokenHash, now.toISOString());
+    const permissions = await this.store.findPermissions(connection.wallet, connection.hostname);
+    return {
+      type: 'connection',
+      wallet: connection.wallet,
+      hostname: connection.hostname,
+      permissions: permissions ? { public_keys: permissions.publicKeys } : NO_PERMISSIONS,
+      keys: permissions?.keys ?? null,
+      handle: connection.tokenHash,
+    };
+  }
+
+  private async apiSession(token: ApiTokenRecord, origin: string | undefined, now: Date): Promise<Session> {
+    if (token.expiresAt !== null && Date.parse(token.expiresAt) <= now.getTime()) throw unknownTokenError();
+    // API tokens are for back-office systems; a browser page presenting one has no business holding it.
+    if (origin !== undefined) throw new AuthenticationError('origin_mismatch', 'API tokens are not accepted from browser pages (the request has an Origin header)');
+    if (token.lastUsedAt === null || now.getTime() - Date.parse(token.lastUsedAt) >= this.touchEveryMs) {
+      await this.store.touchApiToken(token.id, now.toISOString());
+    }
+    return { type: 'api', wallet: token.wallet, hostname: null, permissions: { public_keys: 'read' }, keys: token.keys, handle: token.id };
+  }
+
+  private async requireWallet(wallet: string): Promise<void> {
+    if (!(await this.wallets.walletExists(wallet))) throw new WalletNotFoundError(wallet);
+  }
+}

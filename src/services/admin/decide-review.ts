@@ -1,0 +1,24 @@
+import type { Handler } from '../../../generated/handlers.js';
+import { InvalidParamError, ReviewNotFoundError } from '../../domain/errors.js';
+import type { RequestContext } from '../../rpc/context.js';
+import type { ServiceDeps } from '../deps.js';
+
+export const decideReview =
+  ({ reviews, sessions, wallets, unlockTimeoutSeconds }: ServiceDeps): Handler<'admin.decide_review', RequestContext> =>
+  async ({ id, approved, wallet, passphrase, keys }) => {
+    const review = reviews.find(id);
+    if (!review) throw new ReviewNotFoundError(id);
+    if (approved) {
+      if (review.kind === 'connection' && wallet === undefined) {
+        throw new InvalidParamError('/wallet', 'required', 'approving a connection needs the wallet to connect');
+      }
+      const target = review.kind === 'connection' ? wallet : review.wallet;
+      if (target) {
+        // Checks the wallet exists and holds every key of the restriction, before anything changes.
+        await sessions.checkKeys(target, keys);
+        if (passphrase !== undefined) await wallets.unlock(target, passphrase, unlockTimeoutSeconds * 1000);
+      }
+    }
+    reviews.decide(id, approved, { ...(wallet === undefined ? {} : { wallet }), ...(keys === undefined ? {} : { keys }) }, 'operator');
+    return {};
+  };
