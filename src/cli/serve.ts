@@ -1,4 +1,14 @@
-import { DEFAULT_ADMIN_PORT, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_UNLOCK_TIMEOUT_SECONDS, databasePath, defaultConfig, resolveDataDir } from '../config.js';
+import {
+  DEFAULT_ADMIN_PORT,
+  DEFAULT_CONNECTION_IDLE_SECONDS,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_REVIEW_TIMEOUT_SECONDS,
+  DEFAULT_UNLOCK_TIMEOUT_SECONDS,
+  databasePath,
+  defaultConfig,
+  resolveDataDir,
+} from '../config.js';
 import { startGateway } from '../gateway.js';
 import { LOG_LEVELS, type LogLevel } from '../logger.js';
 import { UsageError, parseFlags, parsePort, parseSeconds } from './args.js';
@@ -17,6 +27,11 @@ Options:
   --admin-port PORT   operator door port (default ${DEFAULT_ADMIN_PORT}; 0 picks a free one)
   --unlock-timeout S  seconds an unlocked wallet stays unlocked without use, unless
                       admin.unlock_wallet says otherwise (default ${DEFAULT_UNLOCK_TIMEOUT_SECONDS})
+  --review-timeout S  seconds a request waits for the owner's review before it ends
+                      with -32001 (default ${DEFAULT_REVIEW_TIMEOUT_SECONDS})
+  --connection-idle-timeout S
+                      seconds of disuse after which a connection token expires
+                      (default ${DEFAULT_CONNECTION_IDLE_SECONDS})
   --log-level LEVEL   ${LOG_LEVELS.join(', ')} (default info); logs go to stderr
   -h, --help          show this help
 `;
@@ -29,6 +44,8 @@ export async function serve(args: string[]): Promise<number> {
     'admin-port': { type: 'string' },
     'log-level': { type: 'string' },
     'unlock-timeout': { type: 'string' },
+    'review-timeout': { type: 'string' },
+    'connection-idle-timeout': { type: 'string' },
   });
   if (flags.help) {
     process.stdout.write(SERVE_HELP);
@@ -43,6 +60,8 @@ export async function serve(args: string[]): Promise<number> {
     adminPort: parsePort(flags['admin-port'], '--admin-port', DEFAULT_ADMIN_PORT),
     logLevel,
     unlockTimeoutSeconds: parseSeconds(flags['unlock-timeout'], '--unlock-timeout', DEFAULT_UNLOCK_TIMEOUT_SECONDS),
+    reviewTimeoutSeconds: parseSeconds(flags['review-timeout'], '--review-timeout', DEFAULT_REVIEW_TIMEOUT_SECONDS),
+    connectionIdleSeconds: parseSeconds(flags['connection-idle-timeout'], '--connection-idle-timeout', DEFAULT_CONNECTION_IDLE_SECONDS),
   });
   const gateway = await startGateway(config);
   // Catch the stop signals before announcing that we run: whoever reads the banner may signal at once,
