@@ -1,0 +1,126 @@
+/**
+ * The protobuf wire format, as far as Vega's messages need it: varints
+ * (wire type 0) and length-delimited fields (wire type 2). No fixed-width or
+ * zigzag types occur in these messages.
+ */
+
+export const WIRE_VARINT = 0;
+export const WIRE_LENGTH_DELIMITED = 2;
+
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+/** Appends protobuf fields to a growing buffer. */
+export class WireWriter {
+  private chunks: Uint8Array[] = [];
+  private size = 0;
+
+  private push(bytes: Uint8Array): void {
+    this.chunks.push(bytes);
+    this.size += bytes.length;
+  }
+
+  /** A varint of an unsigned value below 2^64; negative int64 values are written as their 64-bit two's complement (10 bytes). */
+  varint(value: bigint | number): this {
+    let v = BigInt(value);
+    if (v < 0n) v = (1n << 64n) + v;
+    if (v < 0n || v > MAX_UINT64) throw new RangeError(`varint out of range: ${value}`);
+    const out: number[] = [];
+    while (v > 0x7fn) {
+      out.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    out.push(Number(v));
+    this.push(Uint8Array.from(out));
+    return this;
+  }
+
+  key(field: number, wireType: number): this {
+    return this.varint((BigInt(field) << 3n) | BigInt(wireType));
+  }
+
+  varintField(field: number, value: bigint | number): this {
+    return this.key(field, WIRE_VARINT).varint(value);
+  }
+
+  bytesField(field: number, bytes: Uint8Array): this {
+    this.key(field, WIRE_LENGTH_DELIMITED).varint(bytes.length);
+    this.push(bytes);
+    return this;
+  }
+
+  stringField(field: number, value: string): this {
+    return this.bytesField(field, new TextEncoder().encode(value));
+  }
+
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
+  }
+}
+
+export class WireFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WireFormatError';
+  }
+}
+
+export interface WireField {
+  field: number;
+  wireType: number;
+  /** For varints. */
+  varint?: bigint;
+  /** For length-delimited fields. */
+  bytes?: Uint8Array;
+}
+
+/** Reads every field of one message, in order. Throws WireFormatError on anything malformed. */
+export function readFields(bytes: Uint8Array): WireField[] {
+  const fields: WireField[] = [];
+  let at = 0;
+  const readVarint = (): bigint => {
+    let result = 0n;
+    let shift = 0n;
+    for (let i = 0; i < 10; i++) {
+      if (at >= bytes.length) throw new WireFormatError('truncated varint');
+      const byte = bytes[at++] as number;
+      result |= BigInt(byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) {
+        if (result > MAX_UINT64) throw new WireFormatError('varint larger than 64 bits');
+        return result;
+      }
+      shift += 7n;
+    }
+    throw new WireFormatError('varint longer than 10 bytes');
+  };
+  while (at < bytes.length) {
+    const key = readVarint();
+    const field = Number(key >> 3n);
+    const wireType = Number(key & 7n);
+    if (field < 1 || field > 536_870_911) throw new WireFormatError(`invalid field number ${field}`);
+    if (wireType === WIRE_VARINT) {
+      fields.push({ field, wireType, varint: readVarint() });
+    } else if (wireType === WIRE_LENGTH_DELIMITED) {
+      const length = Number(readVarint());
+      if (at + length > bytes.length) throw new WireFormatError(`field ${field} runs past the end of the message`);
+      fields.push({ field, wireType, bytes: bytes.subarray(at, at + length) });
+      at += length;
+    } else if (wireType === 1 || wireType === 5) {
+      // Fixed 64/32-bit fields never occur in Vega's messages but are legal protobuf: skip them.
+      const width = wireType === 1 ? 8 : 4;
+      if (at + width > bytes.length) throw new WireFormatError(`field ${field} runs past the end of the message`);
+      at += width;
+    } else {
+      throw new WireFormatError(`unsupported wire type ${wireType} for field ${field}`);
+    }
+  }
+  return fields;
+}
+
+/** int64 from a varint read as unsigned. */
+export const toInt64 = (v: bigint): bigint => (v >= 1n << 63n ? v - (1n << 64n) : v);
