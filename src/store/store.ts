@@ -52,8 +52,11 @@ export interface WalletStore {
   updateKey(walletName: string, publicKey: string, changes: Partial<Pick<KeyRecord, 'name' | 'metadata' | 'tainted'>>): Promise<boolean>;
   /** Throws WalletAlreadyExistsError when `to` is taken; false when `from` does not exist. */
   renameWallet(from: string, to: string): Promise<boolean>;
-  /** Replaces the sealed secret and its KDF parameters in one write; false when the wallet does not exist. */
-  replaceSecret(walletName: string, kdf: WalletRecord['kdf'], secret: Uint8Array): Promise<boolean>;
+  /**
+   * Replaces the sealed secret and its KDF parameters in one write, only if
+   * the stored secret is still `expected` (compare-and-swap); false otherwise.
+   */
+  replaceSecret(walletName: string, expected: Uint8Array, kdf: WalletRecord['kdf'], secret: Uint8Array): Promise<boolean>;
 }
 
 /** An application's connection to a wallet; the token itself is never stored, only its hash. */

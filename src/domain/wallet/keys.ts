@@ -79,6 +79,8 @@ export class Keys {
     }
     const seed = await this.wallets.openSeed(wallet, passphrase);
     try {
+      // Only into the wallet that was opened, should its name have moved meanwhile.
+      await this.wallets.requireUnchanged(wallet, seed.walletId, seed.version);
       return describeKey(await this.store.insertNextKey(wallet, make(seed.seed, seed.version)));
     } finally {
       seed.seed.fill(0);

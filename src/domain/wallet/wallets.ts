@@ -1,5 +1,5 @@
 import type { KeyRecord, WalletStore } from '../../store/store.js';
-import { StoreIntegrityError, WalletAlreadyExistsError, WalletNotFoundError } from '../errors.js';
+import { StoreIntegrityError, WalletAlreadyExistsError, WalletNotFoundError, WrongPassphraseError } from '../errors.js';
 import {
   deriveKeyPair,
   deriveWalletId,
@@ -84,7 +84,13 @@ export class Wallets {
 
   /** Decrypts the wallet into the keyring; it locks itself after `idleMs` without use. */
   async unlock(name: string, passphrase: string, idleMs: number): Promise<void> {
-    const { seed, version } = await this.openSeed(name, passphrase);
+    const { seed, version, walletId } = await this.openSeed(name, passphrase);
+    try {
+      await this.requireUnchanged(name, walletId, version);
+    } catch (error) {
+      seed.fill(0);
+      throw error;
+    }
     this.keyring.unlock(name, seed, version, idleMs);
   }
 
@@ -104,16 +110,33 @@ export class Wallets {
     const plaintext = await open(wallet.secret, passphrase, wallet.kdf, secretAad(wallet.walletId));
     try {
       const { kdf, box } = await seal(plaintext, newPassphrase, secretAad(wallet.walletId), this.scryptCost);
-      if (!(await this.store.replaceSecret(name, kdf, box))) throw new WalletNotFoundError(name);
+      // The name may have moved to another wallet, or the passphrase changed, during the two scrypt runs:
+      // the write only lands on the very box that was opened.
+      if (!(await this.store.replaceSecret(name, wallet.secret, kdf, box))) {
+        await this.requireUnchanged(name, wallet.walletId, wallet.keyDerivationVersion);
+        throw new WrongPassphraseError();
+      }
     } finally {
       plaintext.fill(0);
     }
   }
 
   /** The wallet's BIP-39 seed, decrypted with the passphrase. The caller wipes it. */
-  async openSeed(name: string, passphrase: string): Promise<{ seed: Uint8Array; version: KeyDerivationVersion }> {
-    const { recoveryPhrase, version } = await this.unseal(name, passphrase);
-    return { seed: recoveryPhraseToSeed(recoveryPhrase), version };
+  async openSeed(name: string, passphrase: string): Promise<{ seed: Uint8Array; version: KeyDerivationVersion; walletId: string }> {
+    const { recoveryPhrase, version, walletId } = await this.unseal(name, passphrase);
+    return { seed: recoveryPhraseToSeed(recoveryPhrase), version, walletId };
+  }
+
+  /**
+   * Opening a wallet takes a while (scrypt), and meanwhile its name can be
+   * renamed away, removed, or given to another wallet. Before applying what
+   * was opened under `name`, callers check here that the name still belongs
+   * to that wallet (same ID and key derivation version), and act right after.
+   */
+  async requireUnchanged(name: string, walletId: string, version: KeyDerivationVersion) {
+    const current = await this.store.findWallet(name);
+    if (!current || current.walletId !== walletId || current.keyDerivationVersion !== version) throw new WalletNotFoundError(name);
+    return current;
   }
 
   list(): Promise<string[]> {
@@ -131,7 +154,7 @@ export class Wallets {
   }
 
   /** Decrypts the wallet's recovery phrase. */
-  async unseal(name: string, passphrase: string): Promise<{ recoveryPhrase: string; version: KeyDerivationVersion }> {
+  async unseal(name: string, passphrase: string): Promise<{ recoveryPhrase: string; version: KeyDerivationVersion; walletId: string }> {
     const wallet = await this.requireWallet(name);
     const plaintext = await open(wallet.secret, passphrase, wallet.kdf, secretAad(wallet.walletId));
     try {
@@ -139,7 +162,7 @@ export class Wallets {
       if (secret.format !== 1 || typeof secret.recoveryPhrase !== 'string') {
         throw new StoreIntegrityError(`the secret of wallet "${name}" has an unknown layout`);
       }
-      return { recoveryPhrase: secret.recoveryPhrase, version: wallet.keyDerivationVersion };
+      return { recoveryPhrase: secret.recoveryPhrase, version: wallet.keyDerivationVersion, walletId: wallet.walletId };
     } finally {
       plaintext.fill(0);
     }

@@ -100,7 +100,7 @@ class SqliteWalletStore implements WalletStore {
          WHERE public_key = @publicKey AND wallet = (SELECT id FROM wallets WHERE name = @wallet)`,
       ),
       renameWallet: db.prepare('UPDATE wallets SET name = ? WHERE name = ?'),
-      replaceSecret: db.prepare('UPDATE wallets SET kdf = ?, secret = ? WHERE name = ?'),
+      replaceSecret: db.prepare('UPDATE wallets SET kdf = ?, secret = ? WHERE name = ? AND secret = ?'),
     };
   }
 
@@ -192,9 +192,9 @@ class SqliteWalletStore implements WalletStore {
     }
   }
 
-  async replaceSecret(walletName: string, kdf: KdfParams, secret: Uint8Array): Promise<boolean> {
+  async replaceSecret(walletName: string, expected: Uint8Array, kdf: KdfParams, secret: Uint8Array): Promise<boolean> {
     // One UPDATE: SQLite applies it whole or not at all, so a crash leaves the old box and passphrase in place.
-    return this.statements.replaceSecret.run(JSON.stringify(kdf), Buffer.from(secret), walletName).changes > 0;
+    return this.statements.replaceSecret.run(JSON.stringify(kdf), Buffer.from(secret), walletName, Buffer.from(expected)).changes > 0;
   }
 }
 
