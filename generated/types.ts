@@ -159,6 +159,263 @@ export type HostPattern = string;
  */
 export type AuditOutcome = 'approved' | 'rejected' | 'timed_out' | 'interrupted' | 'closed';
 /**
+ * A protobuf enum, by value name (or by number).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "Side".
+ */
+export type Side = 'SIDE_UNSPECIFIED' | 'SIDE_BUY' | 'SIDE_SELL' | 0 | 1 | 2;
+/**
+ * A protobuf enum, by value name (or by number).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "TimeInForce".
+ */
+export type TimeInForce =
+  | 'TIME_IN_FORCE_UNSPECIFIED'
+  | 'TIME_IN_FORCE_GTC'
+  | 'TIME_IN_FORCE_GTT'
+  | 'TIME_IN_FORCE_IOC'
+  | 'TIME_IN_FORCE_FOK'
+  | 'TIME_IN_FORCE_GFA'
+  | 'TIME_IN_FORCE_GFN'
+  | 0
+  | 1
+  | 2
+  | 3
+  | 4
+  | 5
+  | 6;
+/**
+ * A protobuf enum, by value name (or by number).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "OrderType".
+ */
+export type OrderType = 'TYPE_UNSPECIFIED' | 'TYPE_LIMIT' | 'TYPE_MARKET' | 'TYPE_NETWORK' | 0 | 1 | 2 | 3;
+/**
+ * A protobuf enum, by value name (or by number).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "PeggedReference".
+ */
+export type PeggedReference =
+  | 'PEGGED_REFERENCE_UNSPECIFIED'
+  | 'PEGGED_REFERENCE_MID'
+  | 'PEGGED_REFERENCE_BEST_BID'
+  | 'PEGGED_REFERENCE_BEST_ASK'
+  | 0
+  | 1
+  | 2
+  | 3;
+/**
+ * A protobuf enum, by value name (or by number).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "StopOrderExpiryStrategy".
+ */
+export type StopOrderExpiryStrategy =
+  'EXPIRY_STRATEGY_UNSPECIFIED' | 'EXPIRY_STRATEGY_CANCELS' | 'EXPIRY_STRATEGY_SUBMIT' | 0 | 1 | 2;
+/**
+ * A protobuf enum, by value name (or by number).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "StopOrderSizeOverrideSetting".
+ */
+export type StopOrderSizeOverrideSetting =
+  'SIZE_OVERRIDE_SETTING_UNSPECIFIED' | 'SIZE_OVERRIDE_SETTING_NONE' | 'SIZE_OVERRIDE_SETTING_POSITION' | 0 | 1 | 2;
+/**
+ * A protobuf enum, by value name (or by number).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "MarginMode".
+ */
+export type MarginMode = 'MODE_UNSPECIFIED' | 'MODE_CROSS_MARGIN' | 'MODE_ISOLATED_MARGIN' | 0 | 1 | 2;
+/**
+ * A protobuf enum, by value name (or by number).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "VoteValue".
+ */
+export type VoteValue = 'VALUE_UNSPECIFIED' | 'VALUE_NO' | 'VALUE_YES' | 0 | 1 | 2;
+/**
+ * A protobuf enum, by value name (or by number).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "UndelegateMethod".
+ */
+export type UndelegateMethod = 'METHOD_UNSPECIFIED' | 'METHOD_NOW' | 'METHOD_AT_END_OF_EPOCH' | 0 | 1 | 2;
+/**
+ * A protobuf enum, by value name (or by number).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "EntityScope".
+ */
+export type EntityScope = 'ENTITY_SCOPE_UNSPECIFIED' | 'ENTITY_SCOPE_INDIVIDUALS' | 'ENTITY_SCOPE_TEAMS' | 0 | 1 | 2;
+/**
+ * A protobuf enum, by value name (or by number).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "IndividualScope".
+ */
+export type IndividualScope =
+  | 'INDIVIDUAL_SCOPE_UNSPECIFIED'
+  | 'INDIVIDUAL_SCOPE_ALL'
+  | 'INDIVIDUAL_SCOPE_IN_TEAM'
+  | 'INDIVIDUAL_SCOPE_NOT_IN_TEAM'
+  | 'INDIVIDUAL_SCOPE_AMM'
+  | 0
+  | 1
+  | 2
+  | 3
+  | 4;
+/**
+ * A protobuf enum, by value name (or by number).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "DistributionStrategy".
+ */
+export type DistributionStrategy =
+  | 'DISTRIBUTION_STRATEGY_UNSPECIFIED'
+  | 'DISTRIBUTION_STRATEGY_PRO_RATA'
+  | 'DISTRIBUTION_STRATEGY_RANK'
+  | 'DISTRIBUTION_STRATEGY_RANK_LOTTERY'
+  | 0
+  | 1
+  | 2
+  | 3;
+/**
+ * A protobuf enum, by value name (or by number).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AccountType".
+ */
+export type AccountType =
+  | 'ACCOUNT_TYPE_UNSPECIFIED'
+  | 'ACCOUNT_TYPE_INSURANCE'
+  | 'ACCOUNT_TYPE_SETTLEMENT'
+  | 'ACCOUNT_TYPE_MARGIN'
+  | 'ACCOUNT_TYPE_GENERAL'
+  | 'ACCOUNT_TYPE_FEES_INFRASTRUCTURE'
+  | 'ACCOUNT_TYPE_FEES_LIQUIDITY'
+  | 'ACCOUNT_TYPE_FEES_MAKER'
+  | 'ACCOUNT_TYPE_BOND'
+  | 'ACCOUNT_TYPE_EXTERNAL'
+  | 'ACCOUNT_TYPE_GLOBAL_INSURANCE'
+  | 'ACCOUNT_TYPE_GLOBAL_REWARD'
+  | 'ACCOUNT_TYPE_PENDING_TRANSFERS'
+  | 'ACCOUNT_TYPE_REWARD_MAKER_PAID_FEES'
+  | 'ACCOUNT_TYPE_REWARD_MAKER_RECEIVED_FEES'
+  | 'ACCOUNT_TYPE_REWARD_LP_RECEIVED_FEES'
+  | 'ACCOUNT_TYPE_REWARD_MARKET_PROPOSERS'
+  | 'ACCOUNT_TYPE_HOLDING'
+  | 'ACCOUNT_TYPE_LP_LIQUIDITY_FEES'
+  | 'ACCOUNT_TYPE_LIQUIDITY_FEES_BONUS_DISTRIBUTION'
+  | 'ACCOUNT_TYPE_NETWORK_TREASURY'
+  | 'ACCOUNT_TYPE_VESTING_REWARDS'
+  | 'ACCOUNT_TYPE_VESTED_REWARDS'
+  | 'ACCOUNT_TYPE_REWARD_RELATIVE_RETURN'
+  | 'ACCOUNT_TYPE_REWARD_RETURN_VOLATILITY'
+  | 'ACCOUNT_TYPE_REWARD_VALIDATOR_RANKING'
+  | 'ACCOUNT_TYPE_PENDING_FEE_REFERRAL_REWARD'
+  | 'ACCOUNT_TYPE_ORDER_MARGIN'
+  | 'ACCOUNT_TYPE_REWARD_REALISED_RETURN'
+  | 'ACCOUNT_TYPE_BUY_BACK_FEES'
+  | 'ACCOUNT_TYPE_REWARD_AVERAGE_NOTIONAL'
+  | 'ACCOUNT_TYPE_REWARD_ELIGIBLE_ENTITIES'
+  | 'ACCOUNT_TYPE_LOCKED_FOR_STAKING'
+  | 0
+  | 1
+  | 2
+  | 3
+  | 4
+  | 5
+  | 6
+  | 7
+  | 9
+  | 10
+  | 11
+  | 12
+  | 13
+  | 14
+  | 15
+  | 16
+  | 17
+  | 18
+  | 19
+  | 20
+  | 21
+  | 22
+  | 23
+  | 25
+  | 26
+  | 27
+  | 28
+  | 29
+  | 30
+  | 31
+  | 32
+  | 33
+  | 34;
+/**
+ * A protobuf enum, by value name (or by number).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "DispatchMetric".
+ */
+export type DispatchMetric =
+  | 'DISPATCH_METRIC_UNSPECIFIED'
+  | 'DISPATCH_METRIC_MAKER_FEES_PAID'
+  | 'DISPATCH_METRIC_MAKER_FEES_RECEIVED'
+  | 'DISPATCH_METRIC_LP_FEES_RECEIVED'
+  | 'DISPATCH_METRIC_MARKET_VALUE'
+  | 'DISPATCH_METRIC_RELATIVE_RETURN'
+  | 'DISPATCH_METRIC_RETURN_VOLATILITY'
+  | 'DISPATCH_METRIC_VALIDATOR_RANKING'
+  | 'DISPATCH_METRIC_REALISED_RETURN'
+  | 'DISPATCH_METRIC_AVERAGE_NOTIONAL'
+  | 'DISPATCH_METRIC_ELIGIBLE_ENTITIES'
+  | 0
+  | 1
+  | 2
+  | 3
+  | 4
+  | 6
+  | 7
+  | 8
+  | 9
+  | 10
+  | 11;
+/**
+ * An unsigned 64-bit integer: a decimal string (as protobuf JSON writes it) or a JSON integer.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ProtoUint64".
+ */
+export type ProtoUint64 = string | number;
+/**
+ * A signed 64-bit integer: a decimal string or a JSON integer.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ProtoInt64".
+ */
+export type ProtoInt64 = string | number;
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ProtoUint32".
+ */
+export type ProtoUint32 = number;
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ProtoInt32".
+ */
+export type ProtoInt32 = number;
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ProtoString".
+ */
+export type ProtoString = string;
+/**
  * Always null.
  *
  * This interface was referenced by `SpecDefinitions`'s JSON-Schema
@@ -538,6 +795,378 @@ export interface AuditEvent {
  */
 export interface ListAuditEventsResult {
   events: AuditEvent[];
+}
+/**
+ * Iceberg order settings.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "IcebergOpts".
+ */
+export interface IcebergOpts {
+  peakSize?: ProtoUint64;
+  minimumVisibleSize?: ProtoUint64;
+}
+/**
+ * A price pegged to a reference.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "PeggedOrder".
+ */
+export interface PeggedOrder {
+  reference?: PeggedReference;
+  offset?: ProtoString;
+}
+/**
+ * Places an order.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "OrderSubmission".
+ */
+export interface OrderSubmission {
+  marketId?: ProtoString;
+  price?: ProtoString;
+  size?: ProtoUint64;
+  side?: Side;
+  timeInForce?: TimeInForce;
+  expiresAt?: ProtoInt64;
+  type?: OrderType;
+  reference?: ProtoString;
+  peggedOrder?: PeggedOrder;
+  postOnly?: boolean;
+  reduceOnly?: boolean;
+  icebergOpts?: IcebergOpts;
+}
+/**
+ * Cancels an order, all orders of a market, or all orders.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "OrderCancellation".
+ */
+export interface OrderCancellation {
+  orderId?: ProtoString;
+  marketId?: ProtoString;
+}
+/**
+ * Changes an order.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "OrderAmendment".
+ */
+export interface OrderAmendment {
+  orderId?: ProtoString;
+  marketId?: ProtoString;
+  price?: ProtoString;
+  sizeDelta?: ProtoInt64;
+  expiresAt?: ProtoInt64;
+  timeInForce?: TimeInForce;
+  peggedOffset?: ProtoString;
+  peggedReference?: PeggedReference;
+  size?: ProtoUint64;
+}
+/**
+ * Cancels stop orders.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "StopOrdersCancellation".
+ */
+export interface StopOrdersCancellation {
+  marketId?: ProtoString;
+  stopOrderId?: ProtoString;
+}
+/**
+ * The size a stop order takes when triggered.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "SizeOverrideValue".
+ */
+export interface SizeOverrideValue {
+  percentage?: ProtoString;
+}
+/**
+ * One side of a stop order; the trigger is a price or a trailing percentage.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "StopOrderSetup".
+ */
+export interface StopOrderSetup {
+  orderSubmission?: OrderSubmission;
+  expiresAt?: ProtoInt64;
+  expiryStrategy?: StopOrderExpiryStrategy;
+  sizeOverrideSetting?: StopOrderSizeOverrideSetting;
+  sizeOverrideValue?: SizeOverrideValue;
+  price?: ProtoString;
+  trailingPercentOffset?: ProtoString;
+}
+/**
+ * A stop order, or a one-cancels-other pair.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "StopOrdersSubmission".
+ */
+export interface StopOrdersSubmission {
+  risesAbove?: StopOrderSetup;
+  fallsBelow?: StopOrderSetup;
+}
+/**
+ * Switches a market between cross and isolated margin.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "UpdateMarginMode".
+ */
+export interface UpdateMarginMode {
+  marketId?: ProtoString;
+  mode?: MarginMode;
+  marginFactor?: ProtoString;
+}
+/**
+ * Several order instructions applied together.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "BatchMarketInstructions".
+ */
+export interface BatchMarketInstructions {
+  /**
+   * @maxItems 1000
+   */
+  cancellations?: OrderCancellation[];
+  /**
+   * @maxItems 1000
+   */
+  amendments?: OrderAmendment[];
+  /**
+   * @maxItems 1000
+   */
+  submissions?: OrderSubmission[];
+  /**
+   * @maxItems 1000
+   */
+  stopOrdersCancellation?: StopOrdersCancellation[];
+  /**
+   * @maxItems 1000
+   */
+  stopOrdersSubmission?: StopOrdersSubmission[];
+  /**
+   * @maxItems 1000
+   */
+  updateMarginMode?: UpdateMarginMode[];
+}
+/**
+ * Votes on a governance proposal.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "VoteSubmission".
+ */
+export interface VoteSubmission {
+  proposalId?: ProtoString;
+  value?: VoteValue;
+}
+/**
+ * Delegates stake to a validator.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "DelegateSubmission".
+ */
+export interface DelegateSubmission {
+  nodeId?: ProtoString;
+  amount?: ProtoString;
+}
+/**
+ * Takes stake back from a validator.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "UndelegateSubmission".
+ */
+export interface UndelegateSubmission {
+  nodeId?: ProtoString;
+  amount?: ProtoString;
+  method?: UndelegateMethod;
+}
+/**
+ * Where an ERC-20 withdrawal goes.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "Erc20WithdrawExt".
+ */
+export interface Erc20WithdrawExt {
+  receiverAddress?: ProtoString;
+}
+/**
+ * Bridge-specific withdrawal details.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "WithdrawExt".
+ */
+export interface WithdrawExt {
+  erc20?: Erc20WithdrawExt;
+}
+/**
+ * Withdraws an asset to another chain.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "WithdrawSubmission".
+ */
+export interface WithdrawSubmission {
+  amount?: ProtoString;
+  asset?: ProtoString;
+  ext?: WithdrawExt;
+}
+/**
+ * A transfer made once.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "OneOffTransfer".
+ */
+export interface OneOffTransfer {
+  deliverOn?: ProtoInt64;
+}
+/**
+ * A row of a rank table.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "Rank".
+ */
+export interface Rank {
+  startRank?: ProtoUint32;
+  shareRatio?: ProtoUint32;
+}
+/**
+ * How a recurring reward transfer is shared out.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "DispatchStrategy".
+ */
+export interface DispatchStrategy {
+  assetForMetric?: ProtoString;
+  metric?: DispatchMetric;
+  /**
+   * @maxItems 1000
+   */
+  markets?: ProtoString[];
+  entityScope?: EntityScope;
+  individualScope?: IndividualScope;
+  /**
+   * @maxItems 1000
+   */
+  teamScope?: ProtoString[];
+  nTopPerformers?: ProtoString;
+  stakingRequirement?: ProtoString;
+  notionalTimeWeightedAveragePositionRequirement?: ProtoString;
+  windowLength?: ProtoUint64;
+  lockPeriod?: ProtoUint64;
+  distributionStrategy?: DistributionStrategy;
+  /**
+   * @maxItems 1000
+   */
+  rankTable?: Rank[];
+  capRewardFeeMultiple?: ProtoString;
+  transferInterval?: ProtoInt32;
+  targetNotionalVolume?: ProtoString;
+  /**
+   * @maxItems 1000
+   */
+  eligibleKeys?: ProtoString[];
+}
+/**
+ * A transfer repeated every epoch.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "RecurringTransfer".
+ */
+export interface RecurringTransfer {
+  startEpoch?: ProtoUint64;
+  endEpoch?: ProtoUint64;
+  factor?: ProtoString;
+  dispatchStrategy?: DispatchStrategy;
+}
+/**
+ * Moves funds between accounts, once or every epoch.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "Transfer".
+ */
+export interface Transfer {
+  fromAccountType?: AccountType;
+  to?: ProtoString;
+  toAccountType?: AccountType;
+  asset?: ProtoString;
+  amount?: ProtoString;
+  reference?: ProtoString;
+  from?: ProtoString;
+  oneOff?: OneOffTransfer;
+  recurring?: RecurringTransfer;
+}
+/**
+ * Cancels a recurring transfer.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "CancelTransfer".
+ */
+export interface CancelTransfer {
+  transferId?: ProtoString;
+}
+/**
+ * Joins a referral set.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ApplyReferralCode".
+ */
+export interface ApplyReferralCode {
+  id?: ProtoString;
+  doNotJoinTeam?: boolean;
+}
+/**
+ * Joins a team.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "JoinTeam".
+ */
+export interface JoinTeam {
+  id?: ProtoString;
+}
+/**
+ * A key and value of a party's profile.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "PartyMetadata".
+ */
+export interface PartyMetadata {
+  key?: ProtoString;
+  value?: ProtoString;
+}
+/**
+ * Sets the party's alias and profile metadata.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "UpdatePartyProfile".
+ */
+export interface UpdatePartyProfile {
+  alias?: ProtoString;
+  /**
+   * @maxItems 1000
+   */
+  metadata?: PartyMetadata[];
+}
+/**
+ * What an application asks to send, as the JSON that encodedTransaction carries: an object with exactly one member, named after the command (the InputData oneof of Vega's protobuf). Only these commands are accepted. Field names are lowerCamelCase; 64-bit integers are decimal strings (numbers are accepted too); enums are value names (numbers are accepted too).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "TransactionCommand".
+ */
+export interface TransactionCommand {
+  orderSubmission?: OrderSubmission;
+  orderCancellation?: OrderCancellation;
+  orderAmendment?: OrderAmendment;
+  withdrawSubmission?: WithdrawSubmission;
+  voteSubmission?: VoteSubmission;
+  delegateSubmission?: DelegateSubmission;
+  undelegateSubmission?: UndelegateSubmission;
+  transfer?: Transfer;
+  cancelTransfer?: CancelTransfer;
+  batchMarketInstructions?: BatchMarketInstructions;
+  stopOrdersCancellation?: StopOrdersCancellation;
+  applyReferralCode?: ApplyReferralCode;
+  joinTeam?: JoinTeam;
+  updatePartyProfile?: UpdatePartyProfile;
 }
 /**
  * Params of session.connect_wallet.

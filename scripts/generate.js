@@ -130,20 +130,36 @@ export type ResultOf<M extends MethodName> = MethodTypes[M]['result'];
 `;
 }
 
+/** Drops specification extensions (x-...): they annotate the spec (e.g. protobuf layouts) and are no JSON Schema keywords. */
+function withoutExtensions(schema) {
+  if (Array.isArray(schema)) return schema.map(withoutExtensions);
+  if (schema === null || typeof schema !== 'object') return schema;
+  return Object.fromEntries(Object.entries(schema).filter(([k]) => !k.startsWith('x-')).map(([k, v]) => [k, withoutExtensions(v)]));
+}
+
+/** Component schemas that get a validator of their own: those the protobuf layout describes. */
+const protoSchemas = () => Object.entries(doc.components.schemas).filter(([, schema]) => schema['x-proto']);
+
 function generateValidators() {
-  const ajv = new Ajv({ code: { source: true, esm: true }, strict: true, allErrors: false, allowUnionTypes: true });
+  // strictRequired is off because "at most one of a oneof" is written as not: { required: [...] }, whose names live in the parent.
+  const ajv = new Ajv({ code: { source: true, esm: true }, strict: true, strictRequired: false, allErrors: false, allowUnionTypes: true });
   const defs = {};
   for (const [name, schema] of Object.entries(doc.components.schemas)) {
-    defs[name] = mapRefs(schema, (n) => `#/$defs/${n}`);
+    defs[name] = withoutExtensions(mapRefs(schema, (n) => `#/$defs/${n}`));
   }
   ajv.addSchema({ $id: COMPONENTS_ID, $defs: defs });
   const exports = {};
+  for (const [name] of protoSchemas()) {
+    const id = `schema.${name}`;
+    ajv.addSchema({ $id: id, $ref: `${COMPONENTS_ID}#/$defs/${name}` });
+    exports[`schema_${name}`] = id;
+  }
   for (const method of doc.methods) {
     const toComponents = (n) => `${COMPONENTS_ID}#/$defs/${n}`;
     const paramsId = `params.${method.name}`;
     const resultId = `result.${method.name}`;
-    ajv.addSchema(mapRefs({ ...paramsSchema(method), $id: paramsId }, toComponents));
-    ajv.addSchema(mapRefs({ ...resultSchema(method), $id: resultId }, toComponents));
+    ajv.addSchema(withoutExtensions(mapRefs({ ...paramsSchema(method), $id: paramsId }, toComponents)));
+    ajv.addSchema(withoutExtensions(mapRefs({ ...resultSchema(method), $id: resultId }, toComponents)));
     exports[`${identifier(method.name)}_params`] = paramsId;
     exports[`${identifier(method.name)}_result`] = resultId;
   }
@@ -419,6 +435,64 @@ ${groups}
 `;
 }
 
+/**
+ * The protobuf layout of the transaction commands, read from the `x-proto`
+ * annotations of their schemas: one table that encodes, decodes and (through
+ * the schemas) validates.
+ */
+function generateProtoLayout() {
+  const messages = {};
+  const enums = {};
+  let commands = null;
+  const target = (schema) => {
+    const r = schema.$ref ?? schema.items?.$ref;
+    return r ? r.slice(COMPONENT_REF.length) : undefined;
+  };
+  for (const [name, schema] of protoSchemas()) {
+    const proto = schema['x-proto'];
+    if (proto.enum) {
+      enums[name] = proto.enum;
+      continue;
+    }
+    const fields = Object.entries(schema.properties ?? {}).map(([json, property]) => {
+      const p = property['x-proto'];
+      if (!p) throw new Error(`${name}.${json} has no x-proto annotation`);
+      const field = { json, number: p.field, type: p.type };
+      if (p.type === 'enum' || p.type === 'message') field.ref = target(property);
+      if (property.type === 'array') field.repeated = true;
+      if (p.optional) field.optional = true;
+      if (p.oneof) field.oneof = p.oneof;
+      return field;
+    });
+    fields.sort((a, b) => a.number - b.number);
+    if (proto.message === 'InputDataCommand') commands = Object.fromEntries(fields.map((f) => [f.json, { field: f.number, message: f.ref }]));
+    else messages[name] = fields;
+  }
+  if (!commands) throw new Error('no schema carries the InputData command oneof (x-proto.message "InputDataCommand")');
+  return `${HEADER}/** How a field is written: its JSON name (lowerCamelCase), protobuf number and type. */
+export interface ProtoField {
+  readonly json: string;
+  readonly number: number;
+  readonly type: 'string' | 'uint64' | 'int64' | 'uint32' | 'int32' | 'bool' | 'enum' | 'message';
+  /** The enum or message it refers to. */
+  readonly ref?: string;
+  readonly repeated?: true;
+  /** proto3 explicit presence: written whenever set, even when zero. */
+  readonly optional?: true;
+  readonly oneof?: string;
+}
+
+/** Fields of each message, in field-number order. */
+export const protoMessages: Readonly<Record<string, readonly ProtoField[]>> = ${JSON.stringify(messages, null, 2)};
+
+/** Value numbers of each enum, by value name. */
+export const protoEnums: Readonly<Record<string, Readonly<Record<string, number>>>> = ${JSON.stringify(enums, null, 2)};
+
+/** The commands an application may send: InputData's oneof member name, field number and message. */
+export const protoCommands: Readonly<Record<string, { readonly field: number; readonly message: string }>> = ${JSON.stringify(commands, null, 2)};
+`;
+}
+
 async function main() {
   checkDocument();
   const validators = generateValidators();
@@ -429,6 +503,7 @@ async function main() {
     'methods.ts': generateMethods(),
     'handlers.ts': generateHandlers(),
     'client.ts': generateClient(),
+    'proto-layout.ts': generateProtoLayout(),
   };
   const check = process.argv.includes('--check');
   const stale = [];
