@@ -2,6 +2,7 @@
 import { UsageError } from './args.js';
 import { keyCommand } from './key.js';
 import { messageCommand } from './message.js';
+import { reviewCommand } from './review.js';
 import { serve } from './serve.js';
 import { walletCommandGroup } from './wallet.js';
 
@@ -15,6 +16,7 @@ Commands:
   wallet    create, import, list, describe, remove, unlock, lock, rename wallets, change passphrases
   key       generate, list, describe, annotate, taint and untaint keys
   message   sign and verify messages
+  review    approve or reject applications' requests from this terminal
 
 Run "wallet-gateway <command> --help" for a command's options.
 `;
@@ -24,6 +26,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   wallet: walletCommandGroup,
   key: keyCommand,
   message: messageCommand,
+  review: reviewCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

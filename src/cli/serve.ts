@@ -12,6 +12,7 @@ import {
 import { startGateway } from '../gateway.js';
 import { LOG_LEVELS, type LogLevel } from '../logger.js';
 import { UsageError, parseFlags, parsePort, parseSeconds } from './args.js';
+import { runTerminalReviewer } from './review.js';
 
 export const SERVE_HELP = `Usage: wallet-gateway serve [options]
 
@@ -33,6 +34,9 @@ Options:
                       seconds of disuse after which a connection token expires
                       (default ${DEFAULT_CONNECTION_IDLE_SECONDS})
   --log-level LEVEL   ${LOG_LEVELS.join(', ')} (default info); logs go to stderr
+  --review terminal   answer the requests of applications in this terminal, as
+                      "wallet-gateway review" does (needs a terminal on stdin); the
+                      gateway stops when the reviewer does (Ctrl+C, Ctrl+D)
   -h, --help          show this help
 `;
 
@@ -46,6 +50,7 @@ export async function serve(args: string[]): Promise<number> {
     'unlock-timeout': { type: 'string' },
     'review-timeout': { type: 'string' },
     'connection-idle-timeout': { type: 'string' },
+    review: { type: 'string' },
   });
   if (flags.help) {
     process.stdout.write(SERVE_HELP);
@@ -53,6 +58,12 @@ export async function serve(args: string[]): Promise<number> {
   }
   const logLevel = (flags['log-level'] ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const review = flags.review;
+  if (review !== undefined && review !== 'terminal') throw new UsageError(`--review accepts only "terminal", not "${review}"`);
+  // Checked before anything starts: without a terminal the reviewer could only ever read an empty pipe.
+  if (review === 'terminal' && !process.stdin.isTTY) {
+    throw new UsageError('--review terminal needs a terminal on stdin; without one, run "wallet-gateway review" where there is a terminal');
+  }
   const config = defaultConfig({
     dataDir: resolveDataDir(flags['data-dir']),
     host: flags.host ?? DEFAULT_HOST,
@@ -80,7 +91,27 @@ export async function serve(args: string[]): Promise<number> {
       '',
     ].join('\n'),
   );
-  process.stdout.write(`${await stopped}: shutting down\n`);
+  if (review !== 'terminal') {
+    process.stdout.write(`${await stopped}: shutting down\n`);
+    await gateway.close();
+    return 0;
+  }
+  const stopReviewer = new AbortController();
+  const reviewer = runTerminalReviewer({ url: gateway.operatorUrl, token: gateway.adminToken, signal: stopReviewer.signal }).catch((error: unknown) => {
+    process.stderr.write(`error: the terminal reviewer failed: ${(error as Error).message}\n`);
+    return 1;
+  });
+  const first = await Promise.race([stopped.then((signal) => ({ signal })), reviewer.then((code) => ({ code }))]);
+  let code = 0;
+  if ('signal' in first) {
+    // The reviewer lets go of its connection before the doors close, so it does not report the shutdown as a lost gateway.
+    stopReviewer.abort();
+    await reviewer;
+    process.stdout.write(`${first.signal}: shutting down\n`);
+  } else {
+    code = first.code;
+    process.stdout.write('The terminal reviewer has stopped: shutting down\n');
+  }
   await gateway.close();
-  return 0;
+  return code;
 }

@@ -212,6 +212,13 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
   });
+  // Sockets with a request in progress; the others can be cut at once on shutdown
+  // (closeIdleConnections() misses sockets that never sent a request, as fetch's spare connections).
+  const busy = new WeakSet<Socket>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    busy.add(req.socket);
+    res.on('close', () => busy.delete(req.socket));
+  });
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -296,6 +303,7 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
       wss.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
       // Give in-flight answers a moment, then cut what is left.
       const timer = setTimeout(() => {
         for (const socket of sockets) socket.destroy();

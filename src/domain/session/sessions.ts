@@ -95,7 +95,9 @@ export class Sessions {
   }
 
   /** session.connect_wallet: the owner reviews, picks the wallet; any previous connection of that wallet and host ends. */
-  async connect(hostname: string, origin: string | undefined, signal: AbortSignal): Promise<string> {
+  async connect(requestedHost: string, origin: string | undefined, signal: AbortSignal): Promise<string> {
+    // Host names are case-insensitive: VEGA.XYZ and vega.xyz are one application with one connection.
+    const hostname = requestedHost.toLowerCase();
     this.checkOrigin(origin, hostname);
     const approval = await this.reviews.request({ kind: 'connection', hostname, wallet: null, details: {} }, signal);
     const wallet = approval.wallet;
@@ -103,6 +105,11 @@ export class Sessions {
     const token = newToken();
     const at = this.now().toISOString();
     await this.store.replaceConnection({ wallet, hostname, tokenHash: hashToken(token), connectedAt: at, lastUsedAt: at });
+    if (approval.keys !== undefined) {
+      // The owner limited, while connecting it, which keys the application may see.
+      const current = await this.store.findPermissions(wallet, hostname);
+      await this.store.setPermissions({ wallet, hostname, publicKeys: current?.publicKeys ?? 'none', keys: approval.keys });
+    }
     return token;
   }
 
@@ -161,7 +168,7 @@ export class Sessions {
 
   async closeConnection(wallet: string, hostname: string): Promise<void> {
     await this.requireWallet(wallet);
-    await this.store.deleteConnection(wallet, hostname);
+    await this.store.deleteConnection(wallet, hostname.toLowerCase());
   }
 
   async listPermissions(wallet: string) {
@@ -171,7 +178,7 @@ export class Sessions {
 
   async revokePermissions(wallet: string, hostname: string): Promise<void> {
     await this.requireWallet(wallet);
-    await this.store.deletePermissions(wallet, hostname);
+    await this.store.deletePermissions(wallet, hostname.toLowerCase());
   }
 
   /** Checks that every key belongs to the wallet (for restrictions and API tokens). */
