@@ -152,6 +152,10 @@ export class WalletGatewayClient {
     listKeys: (...args: ParamsArg<"session.list_keys">) => this.request("session.list_keys", ...args),
     /** Signs a command with one of the wallet's keys and sends it to the network. */
     sendTransaction: (...args: ParamsArg<"session.send_transaction">) => this.request("session.send_transaction", ...args),
+    /** Has a node check a signed command without including it in a block. */
+    checkTransaction: (...args: ParamsArg<"session.check_transaction">) => this.request("session.check_transaction", ...args),
+    /** Signs a command with one of the wallet's keys, without sending it. */
+    signTransaction: (...args: ParamsArg<"session.sign_transaction">) => this.request("session.sign_transaction", ...args),
     /** Returns the chain ID of the network in use. */
     getChainId: (...args: ParamsArg<"session.get_chain_id">) => this.request("session.get_chain_id", ...args),
   };
@@ -217,6 +221,16 @@ export class WalletGatewayClient {
     getPolicy: (...args: ParamsArg<"admin.get_policy">) => this.request("admin.get_policy", ...args),
     /** Lists review decisions, newest first. */
     listAuditEvents: (...args: ParamsArg<"admin.list_audit_events">) => this.request("admin.list_audit_events", ...args),
+    /** Lists the networks the gateway knows. */
+    listNetworks: (...args: ParamsArg<"admin.list_networks">) => this.request("admin.list_networks", ...args),
+    /** Describes a network and the health of each of its nodes. */
+    describeNetwork: (...args: ParamsArg<"admin.describe_network">) => this.request("admin.describe_network", ...args),
+    /** Adds a network by the REST URLs of its nodes. */
+    addNetwork: (...args: ParamsArg<"admin.add_network">) => this.request("admin.add_network", ...args),
+    /** Replaces a network's nodes. */
+    updateNetwork: (...args: ParamsArg<"admin.update_network">) => this.request("admin.update_network", ...args),
+    /** Forgets a network. */
+    removeNetwork: (...args: ParamsArg<"admin.remove_network">) => this.request("admin.remove_network", ...args),
   };
 
   readonly rpc = {

@@ -18,6 +18,10 @@ export interface Handlers<Ctx> {
   "session.list_keys": Handler<"session.list_keys", Ctx>;
   /** Signs a command with one of the wallet's keys and sends it to the network. */
   "session.send_transaction": Handler<"session.send_transaction", Ctx>;
+  /** Has a node check a signed command without including it in a block. */
+  "session.check_transaction": Handler<"session.check_transaction", Ctx>;
+  /** Signs a command with one of the wallet's keys, without sending it. */
+  "session.sign_transaction": Handler<"session.sign_transaction", Ctx>;
   /** Returns the chain ID of the network in use. */
   "session.get_chain_id": Handler<"session.get_chain_id", Ctx>;
   /** Creates an HD wallet and its first key. */
@@ -80,6 +84,16 @@ export interface Handlers<Ctx> {
   "admin.get_policy": Handler<"admin.get_policy", Ctx>;
   /** Lists review decisions, newest first. */
   "admin.list_audit_events": Handler<"admin.list_audit_events", Ctx>;
+  /** Lists the networks the gateway knows. */
+  "admin.list_networks": Handler<"admin.list_networks", Ctx>;
+  /** Describes a network and the health of each of its nodes. */
+  "admin.describe_network": Handler<"admin.describe_network", Ctx>;
+  /** Adds a network by the REST URLs of its nodes. */
+  "admin.add_network": Handler<"admin.add_network", Ctx>;
+  /** Replaces a network's nodes. */
+  "admin.update_network": Handler<"admin.update_network", Ctx>;
+  /** Forgets a network. */
+  "admin.remove_network": Handler<"admin.remove_network", Ctx>;
   /** Returns the OpenRPC document of the methods served at this door. */
   "rpc.discover": Handler<"rpc.discover", Ctx>;
 }

@@ -416,6 +416,28 @@ export type ProtoInt32 = number;
  */
 export type ProtoString = string;
 /**
+ * A network's name: 1 to 64 letters, digits, dots, underscores and hyphens.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "NetworkName".
+ */
+export type NetworkName = string;
+/**
+ * The base URL of a node's REST API (http or https, no query).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "NodeUrl".
+ */
+export type NodeUrl = string;
+/**
+ * @minItems 1
+ * @maxItems 50
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "NodeUrlList".
+ */
+export type NodeUrlList = [NodeUrl, ...NodeUrl[]];
+/**
  * Always null.
  *
  * This interface was referenced by `SpecDefinitions`'s JSON-Schema
@@ -1169,6 +1191,82 @@ export interface TransactionCommand {
   updatePartyProfile?: UpdatePartyProfile;
 }
 /**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "SignTransactionResult".
+ */
+export interface SignTransactionResult {
+  transaction: SignedTransactionJson;
+  /**
+   * The transaction's protobuf bytes in base64, as POST /transaction/raw takes them.
+   */
+  encodedTransaction: string;
+  /**
+   * The hash the network will give it.
+   */
+  txHash: string;
+}
+/**
+ * A signed transaction in protobuf JSON (the `tx` of POST /transaction).
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "SignedTransactionJson".
+ */
+export interface SignedTransactionJson {
+  inputData: string;
+  signature: {
+    value: string;
+    algo: 'vega/ed25519';
+    version: 1;
+  };
+  pubKey: PublicKey;
+  version: 'TX_VERSION_V3';
+  pow: {
+    tid: string;
+    nonce: string;
+  };
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "Network".
+ */
+export interface Network {
+  name: NetworkName;
+  nodes: NodeUrlList;
+  /**
+   * Whether session methods use this network.
+   */
+  active: boolean;
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "NodeHealth".
+ */
+export interface NodeHealth {
+  url: NodeUrl;
+  ok: boolean;
+  chainId: string | null;
+  height: string | null;
+  latencyMs: number | null;
+  error: string | null;
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "NetworkDescription".
+ */
+export interface NetworkDescription {
+  name: NetworkName;
+  nodes: NodeUrlList;
+  active: boolean;
+  health: NodeHealth[];
+}
+/**
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ListNetworksResult".
+ */
+export interface ListNetworksResult {
+  networks: Network[];
+}
+/**
  * Params of session.connect_wallet.
  *
  * This interface was referenced by `SpecDefinitions`'s JSON-Schema
@@ -1224,6 +1322,28 @@ export interface SessionSendTransactionParams {
   token: Token;
   publicKey: PublicKey;
   sendingMode: SendingMode;
+  encodedTransaction: EncodedTransaction;
+}
+/**
+ * Params of session.check_transaction.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "SessionCheckTransactionParams".
+ */
+export interface SessionCheckTransactionParams {
+  token: Token;
+  publicKey: PublicKey;
+  encodedTransaction: EncodedTransaction;
+}
+/**
+ * Params of session.sign_transaction.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "SessionSignTransactionParams".
+ */
+export interface SessionSignTransactionParams {
+  token: Token;
+  publicKey: PublicKey;
   encodedTransaction: EncodedTransaction;
 }
 /**
@@ -1540,6 +1660,51 @@ export interface AdminListAuditEventsParams {
   limit?: number;
 }
 /**
+ * Params of admin.list_networks.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminListNetworksParams".
+ */
+export interface AdminListNetworksParams {}
+/**
+ * Params of admin.describe_network.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminDescribeNetworkParams".
+ */
+export interface AdminDescribeNetworkParams {
+  name: NetworkName;
+}
+/**
+ * Params of admin.add_network.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminAddNetworkParams".
+ */
+export interface AdminAddNetworkParams {
+  name: NetworkName;
+  nodes: NodeUrlList;
+}
+/**
+ * Params of admin.update_network.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminUpdateNetworkParams".
+ */
+export interface AdminUpdateNetworkParams {
+  name: NetworkName;
+  nodes: NodeUrlList;
+}
+/**
+ * Params of admin.remove_network.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "AdminRemoveNetworkParams".
+ */
+export interface AdminRemoveNetworkParams {
+  name: NetworkName;
+}
+/**
  * Params of rpc.discover.
  *
  * This interface was referenced by `SpecDefinitions`'s JSON-Schema
@@ -1552,6 +1717,8 @@ export type SessionGetPermissionsResult = Permissions;
 export type SessionRequestPermissionsResult = RequestPermissionsResult;
 export type SessionListKeysResult = PublicKeyList;
 export type SessionSendTransactionResult = TransactionStatus;
+export type SessionCheckTransactionResult = TransactionStatus;
+export type SessionSignTransactionResult = SignTransactionResult;
 export type SessionGetChainIdResult = ChainIdResult;
 export type AdminCreateWalletResult = CreateWalletResult;
 export type AdminImportWalletResult = ImportWalletResult;
@@ -1583,6 +1750,11 @@ export type AdminRevokeApiTokenResult = EmptyResult;
 export type AdminSetPolicyResult = PolicyResult;
 export type AdminGetPolicyResult = PolicyResult;
 export type AdminListAuditEventsResult = ListAuditEventsResult;
+export type AdminListNetworksResult = ListNetworksResult;
+export type AdminDescribeNetworkResult = NetworkDescription;
+export type AdminAddNetworkResult = Network;
+export type AdminUpdateNetworkResult = Network;
+export type AdminRemoveNetworkResult = EmptyResult;
 export type RpcDiscoverResult = OpenRpcDocument;
 
 /** Params and result type of every method, keyed by method name. */
@@ -1593,6 +1765,8 @@ export interface MethodTypes {
   "session.request_permissions": { params: SessionRequestPermissionsParams; result: SessionRequestPermissionsResult };
   "session.list_keys": { params: SessionListKeysParams; result: SessionListKeysResult };
   "session.send_transaction": { params: SessionSendTransactionParams; result: SessionSendTransactionResult };
+  "session.check_transaction": { params: SessionCheckTransactionParams; result: SessionCheckTransactionResult };
+  "session.sign_transaction": { params: SessionSignTransactionParams; result: SessionSignTransactionResult };
   "session.get_chain_id": { params: SessionGetChainIdParams; result: SessionGetChainIdResult };
   "admin.create_wallet": { params: AdminCreateWalletParams; result: AdminCreateWalletResult };
   "admin.import_wallet": { params: AdminImportWalletParams; result: AdminImportWalletResult };
@@ -1624,6 +1798,11 @@ export interface MethodTypes {
   "admin.set_policy": { params: AdminSetPolicyParams; result: AdminSetPolicyResult };
   "admin.get_policy": { params: AdminGetPolicyParams; result: AdminGetPolicyResult };
   "admin.list_audit_events": { params: AdminListAuditEventsParams; result: AdminListAuditEventsResult };
+  "admin.list_networks": { params: AdminListNetworksParams; result: AdminListNetworksResult };
+  "admin.describe_network": { params: AdminDescribeNetworkParams; result: AdminDescribeNetworkResult };
+  "admin.add_network": { params: AdminAddNetworkParams; result: AdminAddNetworkResult };
+  "admin.update_network": { params: AdminUpdateNetworkParams; result: AdminUpdateNetworkResult };
+  "admin.remove_network": { params: AdminRemoveNetworkParams; result: AdminRemoveNetworkResult };
   "rpc.discover": { params: RpcDiscoverParams; result: RpcDiscoverResult };
 }
 

@@ -22,6 +22,17 @@ export interface GatewayConfig {
   reviewTimeoutSeconds: number;
   /** Seconds of disuse after which a connection token expires. */
   connectionIdleSeconds: number;
+  /**
+   * The network session methods use. Unset: a local development node starts
+   * in-process and is registered as the network "local".
+   */
+  network?: string;
+  /** With `network`: (re)register it with these node URLs at start. */
+  networkNodes?: string[];
+  /** Options of the in-process development node. */
+  devnet: { blockTimeMs: number; powDifficulty: number; chainId?: string; epochLengthBlocks?: number };
+  /** Worker threads for proof of work (default: the machine's cores). */
+  powThreads?: number;
   /** scrypt cost for newly sealed wallets. Only tests lower it. */
   scryptCost?: ScryptCost;
 }
@@ -32,6 +43,7 @@ export const DEFAULT_ADMIN_PORT = 1790;
 export const DEFAULT_UNLOCK_TIMEOUT_SECONDS = 300;
 export const DEFAULT_REVIEW_TIMEOUT_SECONDS = 300;
 export const DEFAULT_CONNECTION_IDLE_SECONDS = 3600;
+export const LOCAL_NETWORK = 'local';
 
 /** --data-dir, else WALLET_GATEWAY_HOME, else $XDG_DATA_HOME/wallet-gateway, else ~/.local/share/wallet-gateway. */
 export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -54,6 +66,7 @@ export function defaultConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     unlockTimeoutSeconds: DEFAULT_UNLOCK_TIMEOUT_SECONDS,
     reviewTimeoutSeconds: DEFAULT_REVIEW_TIMEOUT_SECONDS,
     connectionIdleSeconds: DEFAULT_CONNECTION_IDLE_SECONDS,
+    devnet: { blockTimeMs: 1000, powDifficulty: 2 },
     ...overrides,
   };
 }

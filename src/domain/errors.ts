@@ -22,7 +22,11 @@ export type ErrorCategory =
   /** The wallet's side closed the request, e.g. the gateway is shutting down. */
   | 'closed'
   /** The request was interrupted: its review timed out or the caller went away. */
-  | 'interrupted';
+  | 'interrupted'
+  /** The key would exceed the network's spam limits (2001). */
+  | 'spam'
+  /** A node rejected the transaction; the wire code is 1000 + the node's code. */
+  | 'node_rejected';
 
 export class DomainError extends Error {
   constructor(
@@ -167,5 +171,45 @@ export class ReviewInterruptedError extends DomainError {
       why === 'timeout' ? 'review_timed_out' : 'caller_went_away',
       why === 'timeout' ? 'the request was interrupted: no decision came before the review timed out' : 'the request was interrupted: the caller went away',
     );
+  }
+}
+
+export class NetworkNotFoundError extends DomainError {
+  constructor(network: string) {
+    super('application', 'network_not_found', `the network "${network}" does not exist`, { network });
+  }
+}
+
+export class NetworkAlreadyExistsError extends DomainError {
+  constructor(network: string) {
+    super('application', 'network_already_exists', `a network named "${network}" already exists`, { network });
+  }
+}
+
+export class NetworkInUseError extends DomainError {
+  constructor(network: string) {
+    super('application', 'network_in_use', `the network "${network}" is the one session methods use; start the gateway with another --network first`, { network });
+  }
+}
+
+export class KeyNotAllowedError extends DomainError {
+  constructor() {
+    super('application', 'key_not_allowed', 'the public key is not allowed to be used');
+  }
+}
+
+export class SpamLimitError extends DomainError {
+  constructor(message: string) {
+    super('spam', 'spam_limit', message);
+  }
+}
+
+/** A node refused the transaction with result code `code`; answered as 1000 + code. */
+export class NodeRejectedTransactionError extends DomainError {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super('node_rejected', 'node_rejected', message, { code });
   }
 }

@@ -1,4 +1,4 @@
-import { DomainError } from '../domain/errors.js';
+import { DomainError, NodeRejectedTransactionError } from '../domain/errors.js';
 
 /** Wire codes: JSON-RPC 2.0's own, then the seed's. */
 export const ErrorCode = {
@@ -12,9 +12,12 @@ export const ErrorCode = {
   AuthenticationFailure: -32003,
   NetworkError: 1000,
   ApplicationError: 2000,
+  SpamLimit: 2001,
   ClosedByOperator: 3000,
   Rejected: 3001,
 } as const;
+
+const messageOf = (code: number) => MESSAGES[code] ?? (code > 1000 && code < 2000 ? 'Network error' : 'Server error');
 
 const MESSAGES: Record<number, string> = {
   [ErrorCode.ParseError]: 'Parse error',
@@ -27,6 +30,7 @@ const MESSAGES: Record<number, string> = {
   [ErrorCode.AuthenticationFailure]: 'Authentication failure',
   [ErrorCode.NetworkError]: 'Network error',
   [ErrorCode.ApplicationError]: 'Application error',
+  [ErrorCode.SpamLimit]: 'Application error',
   [ErrorCode.ClosedByOperator]: 'Client error',
   [ErrorCode.Rejected]: 'Client error',
 };
@@ -48,7 +52,7 @@ export class RpcError extends Error {
   }
 
   toJSON(): ErrorObject {
-    return { code: this.code, message: MESSAGES[this.code] ?? 'Server error', data: this.data };
+    return { code: this.code, message: messageOf(this.code), data: this.data };
   }
 }
 
@@ -67,6 +71,8 @@ const CATEGORY_CODES = {
   rejected: ErrorCode.Rejected,
   closed: ErrorCode.ClosedByOperator,
   interrupted: ErrorCode.Interrupted,
+  spam: ErrorCode.SpamLimit,
+  node_rejected: ErrorCode.NetworkError,
 } as const;
 
 /**
@@ -77,7 +83,8 @@ const CATEGORY_CODES = {
 export function toRpcError(error: unknown, reference: () => string): RpcError {
   if (error instanceof RpcError) return error;
   if (error instanceof DomainError) {
-    const code = CATEGORY_CODES[error.category];
+    // A node's rejection code c travels as 1000 + c (1060 malformed, 1089 spam protection, ...).
+    const code = error instanceof NodeRejectedTransactionError ? ErrorCode.NetworkError + error.code : CATEGORY_CODES[error.category];
     if (code === ErrorCode.InvalidParams) {
       return new RpcError(code, { message: error.message, ...error.details });
     }

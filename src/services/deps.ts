@@ -1,4 +1,6 @@
+import type { Networks } from '../domain/network/networks.js';
 import type { ReviewService } from '../domain/review/review-service.js';
+import type { Transactions } from '../domain/transactions/transactions.js';
 import type { Sessions } from '../domain/session/sessions.js';
 import type { Keys } from '../domain/wallet/keys.js';
 import type { AuditStore } from '../store/store.js';
@@ -11,6 +13,8 @@ export interface ServiceDeps {
   readonly sessions: Sessions;
   readonly reviews: ReviewService;
   readonly audit: AuditStore;
+  readonly networks: Networks;
+  readonly transactions: Transactions;
   /** How long an unlocked wallet stays unlocked without use, unless the call says otherwise. */
   readonly unlockTimeoutSeconds: number;
   /** The parsed openrpc.json. */

@@ -20,7 +20,15 @@ import { listWallets } from './admin/list-wallets.js';
 import { removeWallet } from './admin/remove-wallet.js';
 import type { ServiceDeps } from './deps.js';
 import { discover } from './rpc/discover.js';
-import { notAvailableYet } from './session/not-available.js';
+import { addNetwork } from './admin/add-network.js';
+import { describeNetwork } from './admin/describe-network.js';
+import { listNetworks } from './admin/list-networks.js';
+import { removeNetwork } from './admin/remove-network.js';
+import { updateNetwork } from './admin/update-network.js';
+import { checkTransaction } from './session/check-transaction.js';
+import { getChainId } from './session/get-chain-id.js';
+import { sendTransaction } from './session/send-transaction.js';
+import { signTransaction } from './session/sign-transaction.js';
 import { connectWallet } from './session/connect-wallet.js';
 import { disconnectWallet } from './session/disconnect-wallet.js';
 import { getPermissions } from './session/get-permissions.js';
@@ -47,8 +55,10 @@ export function createHandlers(deps: ServiceDeps): Handlers<RequestContext> {
     'session.get_permissions': getPermissions(deps),
     'session.request_permissions': requestPermissions(deps),
     'session.list_keys': listSessionKeys(deps),
-    'session.send_transaction': notAvailableYet('session.send_transaction'),
-    'session.get_chain_id': notAvailableYet('session.get_chain_id'),
+    'session.send_transaction': sendTransaction(deps),
+    'session.sign_transaction': signTransaction(deps),
+    'session.check_transaction': checkTransaction(deps),
+    'session.get_chain_id': getChainId(deps),
     'admin.create_wallet': createWallet(deps),
     'admin.import_wallet': importWallet(deps),
     'admin.describe_wallet': describeWallet(deps),
@@ -79,6 +89,11 @@ export function createHandlers(deps: ServiceDeps): Handlers<RequestContext> {
     'admin.set_policy': setPolicy(deps),
     'admin.get_policy': getPolicy(deps),
     'admin.list_audit_events': listAuditEvents(deps),
+    'admin.list_networks': listNetworks(deps),
+    'admin.describe_network': describeNetwork(deps),
+    'admin.add_network': addNetwork(deps),
+    'admin.update_network': updateNetwork(deps),
+    'admin.remove_network': removeNetwork(deps),
     'rpc.discover': discover(deps),
   } satisfies Handlers<RequestContext>;
 }

@@ -143,8 +143,25 @@ export interface AuditStore {
   listAuditEvents(filter: AuditFilter): Promise<AuditEventRecord[]>;
 }
 
+export interface NetworkRecord {
+  name: string;
+  nodes: string[];
+}
+
+export interface NetworkStore {
+  listNetworks(): Promise<NetworkRecord[]>;
+  findNetwork(name: string): Promise<NetworkRecord | undefined>;
+  /** Throws NetworkAlreadyExistsError on a taken name. */
+  insertNetwork(network: NetworkRecord): Promise<void>;
+  /** Creates or replaces. */
+  upsertNetwork(network: NetworkRecord): Promise<void>;
+  updateNetwork(network: NetworkRecord): Promise<boolean>;
+  removeNetwork(name: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly wallets: WalletStore;
+  readonly networks: NetworkStore;
   readonly sessions: SessionStore;
   readonly policies: PolicyStore;
   readonly audit: AuditStore;

@@ -5,10 +5,14 @@
  * every answer. Each example is sent by name and again by position. Reviews
  * are answered the way an owner would: through the operator door.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { GatewayConfig } from '../../src/config.js';
+import type { DevNode } from '../../src/devnet/index.js';
 import { isMethodName, methodTable, type MethodSpec } from '../../generated/methods.js';
 import { deriveKeyPair, isValidRecoveryPhrase, recoveryPhraseToSeed } from '../../src/domain/wallet/hd.js';
 import { SEED_PASSPHRASE, SEED_PHRASE, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { startFaultyProxy, type Fault } from '../helpers/faulty-proxy.js';
 import { connectApp, grantPermissions, nextReview } from '../helpers/review.js';
 
 interface Example {
@@ -26,7 +30,7 @@ interface Method {
 const doc = JSON.parse(readFileSync(new URL('../../openrpc.json', import.meta.url), 'utf8')) as { methods: Method[] };
 
 /** Methods served by a later issue; only their params validation is live now. */
-const PENDING = new Set(['session.send_transaction', 'session.get_chain_id']);
+const PENDING = new Set<string>();
 const isPending = (method: Method, example: Example) => PENDING.has(method.name) && example['x-error']?.code !== -32602;
 
 type Step = (gw: TestGateway, state: State) => Promise<void>;
@@ -37,6 +41,10 @@ interface State {
 }
 
 interface Scenario {
+  /** A gateway of its own, with this configuration. */
+  gateway?: Partial<GatewayConfig>;
+  /** A gateway of its own whose network is these nodes (in front of the shared gateway's development node). */
+  network?: (gw: TestGateway) => Promise<{ nodes: string[]; close(): Promise<void> }>;
   /** State before the request, on top of an empty gateway. */
   steps?: Step[];
   /** How the owner answers the review the request starts. */
@@ -84,6 +92,54 @@ const createdApiToken: Step = async (gw, state) => {
 };
 
 const SESSION = [myWallet, connected];
+const READY = [myWallet, connected, canRead, unlock];
+/** Transactions of vega.xyz are approved by policy, so that steps can send some without a reviewer. */
+const autoApprove: Step = async (gw) => {
+  await gw.call('admin.set_policy', { policy: { rules: [{ kind: 'transaction', action: 'approve' }], default: 'ask' } });
+};
+const VOTE = 'eyJ2b3RlU3VibWlzc2lvbiI6eyJwcm9wb3NhbElkIjoiYWJjIiwidmFsdWUiOiJWQUxVRV9ZRVMifX0=';
+/** Two transactions against the current block: the most the network takes from one key per block. */
+const twoSent: Step = async (gw, state) => {
+  for (const id of [1, 2]) {
+    const reply = await gw.app({ jsonrpc: '2.0', id, method: 'session.sign_transaction', params: { token: state.token, publicKey: FIRST_KEY, encodedTransaction: VOTE } });
+    if (!reply.body.result) throw new Error(JSON.stringify(reply.body.error));
+  }
+};
+const offline = async () => ({ nodes: ['http://127.0.0.1:1'], close: async () => {} });
+const failing = (path: RegExp, fault: Fault) => async (gw: TestGateway) => {
+  const proxy = await startFaultyProxy((gw.gateway.devnet as DevNode).url);
+  proxy.fail(path, fault);
+  return { nodes: [proxy.url], close: () => proxy.close() };
+};
+const addNetwork = (name: string, nodes: string[]): Step => async (gw) => {
+  await gw.call('admin.add_network', { name, nodes });
+};
+const testnet = addNetwork('testnet', ['https://n01.testnet.example']);
+const TX_RANDOM = ['receivedAt', 'sentAt', 'txHash'];
+/** The scenarios every transaction method shares, by example name. */
+const transactionScenarios = (method: string, ok: string): Record<string, Scenario> => ({
+  [`${method}: ${ok}`]: {
+    steps: READY,
+    reviewer: 'approve',
+    random: method === 'session.sign_transaction' ? ['transaction', 'encodedTransaction', 'txHash'] : TX_RANDOM,
+    check: (result) => {
+      if (method === 'session.sign_transaction') {
+        expect(result.transaction.pubKey).toBe(FIRST_KEY);
+        expect(createHash('sha256').update(Buffer.from(result.encodedTransaction, 'base64')).digest('hex').toUpperCase()).toBe(result.txHash);
+      } else {
+        expect(Date.parse(result.sentAt)).toBeGreaterThanOrEqual(Date.parse(result.receivedAt));
+      }
+    },
+  },
+  [`${method}: No healthy node`]: { network: offline, steps: READY, reviewer: 'approve' },
+  [`${method}: Last block unknown`]: { network: failing(/^\/blockchain\/height/, 'error-500'), steps: READY, reviewer: 'approve' },
+  [`${method}: Transaction failed`]: { network: failing(/^\/transaction\/raw/, 'drop'), steps: READY, reviewer: 'approve' },
+  [`${method}: Key not allowed`]: { steps: SESSION },
+  [`${method}: Too many transactions for the key`]: { gateway: { devnet: { blockTimeMs: 0, powDifficulty: 1 } }, steps: [...READY, autoApprove, twoSent] },
+  [`${method}: ${method === 'session.send_transaction' ? 'Transaction closed by the gateway' : 'Closed by the gateway'}`]: { steps: [myWallet, connected, canRead], reviewer: 'shutdown' },
+  [`${method}: ${method === 'session.send_transaction' ? 'Transaction rejected' : 'Rejected'}`]: { steps: [myWallet, connected, canRead], reviewer: 'reject' },
+  [`${method}: ${method === 'session.send_transaction' ? 'Transaction review interrupted' : 'Review interrupted'}`]: { steps: [myWallet, connected, canRead], reviewer: 'none' },
+});
 
 /** Keyed by "method: example". An example not listed runs on an empty gateway and must match exactly. */
 const SCENARIOS: Record<string, Scenario> = {
@@ -102,6 +158,16 @@ const SCENARIOS: Record<string, Scenario> = {
   'session.request_permissions: Permissions of an API token': { steps: [myWallet, apiToken] },
   'session.list_keys: List keys allowed on "vega.xyz"': { steps: [myWallet, secondKey, connected, canRead] },
   'session.list_keys: Listing keys without read access': { steps: SESSION },
+  ...transactionScenarios('session.send_transaction', 'Sending a transaction for "vega.xyz"'),
+  ...transactionScenarios('session.sign_transaction', 'Signing a vote'),
+  ...transactionScenarios('session.check_transaction', 'Checking a vote'),
+  'session.get_chain_id: No node answers': { network: offline },
+  'session.get_chain_id: Last block unknown': { network: failing(/^\/blockchain\/height/, 'error-500') },
+  'admin.list_networks: Listing networks': { random: ['networks.0.nodes'] },
+  'admin.describe_network: Describing a network': { steps: [addNetwork('offline', ['http://127.0.0.1:9'])], random: ['health.0.error', 'health.0.latencyMs'] },
+  'admin.add_network: Adding a network whose name is taken': { steps: [testnet] },
+  'admin.update_network: Updating a network': { steps: [testnet] },
+  'admin.remove_network: Removing a network': { steps: [testnet] },
   'admin.create_wallet: Creating a wallet': {
     random: ['wallet.recoveryPhrase', 'key.publicKey'],
     // The random phrase must be valid and must really produce the returned key.
@@ -164,6 +230,8 @@ async function reset(gw: TestGateway): Promise<void> {
   const { wallets } = (await gw.call('admin.list_wallets')) as { wallets: string[] };
   for (const wallet of wallets) await gw.call('admin.remove_wallet', { wallet });
   await gw.call('admin.set_policy', { policy: { rules: [], default: 'ask' } });
+  const { networks } = (await gw.call('admin.list_networks')) as { networks: { name: string; active: boolean }[] };
+  for (const network of networks) if (!network.active) await gw.call('admin.remove_network', { name: network.name });
 }
 
 function withoutPaths(value: unknown, paths: string[]): unknown {
@@ -202,9 +270,15 @@ async function run(gw: TestGateway, method: string, params: unknown, scenario: S
 
 let gw: TestGateway;
 
-beforeAll(async () => {
+/** The shared gateway: its development node has the chain id of the seed's example, short blocks and one-block epochs (so per-epoch vote limits never bite). */
+const SHARED: Partial<GatewayConfig> = {
   // Reviews left unanswered time out after a second.
-  gw = await startTestGateway({ reviewTimeoutSeconds: 1 });
+  reviewTimeoutSeconds: 1,
+  devnet: { chainId: 'test-chain-Thz9c6', blockTimeMs: 200, powDifficulty: 2, epochLengthBlocks: 1 },
+};
+
+beforeAll(async () => {
+  gw = await startTestGateway(SHARED);
 });
 afterAll(async () => {
   await gw?.close();
@@ -230,8 +304,12 @@ for (const method of doc.methods) {
         test(`${example.name} (${form})`, async () => {
           if (!isMethodName(method.name)) throw new Error(`unknown method ${method.name}`);
           const spec = methodTable[method.name];
-          // A shutdown needs a gateway of its own.
-          const target = scenario.reviewer === 'shutdown' ? await startTestGateway({ reviewTimeoutSeconds: 30 }) : gw;
+          // A shutdown, another network or another node configuration needs a gateway of its own.
+          const network = scenario.network ? await scenario.network(gw) : undefined;
+          const own = scenario.reviewer === 'shutdown' || scenario.gateway || network;
+          const target = own
+            ? await startTestGateway({ ...SHARED, reviewTimeoutSeconds: 30, ...scenario.gateway, ...(network ? { network: 'remote', networkNodes: network.nodes } : {}) })
+            : gw;
           try {
             await reset(target);
             const state: State = { replacements: {} };
@@ -265,6 +343,7 @@ for (const method of doc.methods) {
             scenario.check?.(reply.body.result);
           } finally {
             if (target !== gw) await target.close();
+            await network?.close();
           }
         });
       }

@@ -90,4 +90,15 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_by_time ON audit_events(at);
     `,
   },
+  {
+    version: 3,
+    description: 'networks',
+    sql: `
+      CREATE TABLE networks (
+        name TEXT PRIMARY KEY,
+        nodes TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -4,7 +4,7 @@ import { StoreIntegrityError, WalletAlreadyExistsError, WalletNotFoundError } fr
 import type { KdfParams } from '../../domain/wallet/secret-box.js';
 import type { KeyRecord, Store, WalletRecord, WalletStore } from '../store.js';
 import { migrations, type Migration } from './migrations.js';
-import { SqliteAuditStore, SqlitePolicyStore, SqliteSessionStore } from './sqlite-sessions.js';
+import { SqliteAuditStore, SqliteNetworkStore, SqlitePolicyStore, SqliteSessionStore } from './sqlite-sessions.js';
 
 interface WalletRow {
   name: string;
@@ -200,6 +200,7 @@ class SqliteWalletStore implements WalletStore {
 
 export class SqliteStore implements Store {
   readonly wallets: WalletStore;
+  readonly networks: SqliteNetworkStore;
   readonly sessions: SqliteSessionStore;
   readonly policies: SqlitePolicyStore;
   readonly audit: SqliteAuditStore;
@@ -208,6 +209,7 @@ export class SqliteStore implements Store {
   private constructor(readonly db: Database.Database) {
     this.schemaVersion = migrate(db);
     this.wallets = new SqliteWalletStore(db);
+    this.networks = new SqliteNetworkStore(db);
     this.sessions = new SqliteSessionStore(db);
     this.policies = new SqlitePolicyStore(db);
     this.audit = new SqliteAuditStore(db);

@@ -1,0 +1,101 @@
+import type { CheckResult, LastBlock, NodeStatistics, SpamStatistics, SubmitResult } from '../../node/responses.js';
+import type { NetworkRecord, NetworkStore } from '../../store/store.js';
+import { NetworkInUseError, NetworkNotFoundError } from '../errors.js';
+
+export type SendingMode = 'TYPE_ASYNC' | 'TYPE_SYNC' | 'TYPE_COMMIT';
+
+export interface NodeHealth {
+  url: string;
+  ok: boolean;
+  chainId: string | null;
+  height: bigint | null;
+  latencyMs: number | null;
+  error: string | null;
+}
+
+/** What the gateway needs from a network's nodes (the Vega core REST API). */
+export interface NodeClient {
+  lastBlock(signal?: AbortSignal): Promise<LastBlock>;
+  statistics(signal?: AbortSignal): Promise<NodeStatistics>;
+  spamStatistics(party: string, signal?: AbortSignal): Promise<SpamStatistics>;
+  submitRaw(bytes: Uint8Array, type: SendingMode, signal?: AbortSignal): Promise<SubmitResult>;
+  checkRaw(bytes: Uint8Array, signal?: AbortSignal): Promise<CheckResult>;
+  health(): Promise<NodeHealth[]>;
+  close(): void | Promise<void>;
+}
+
+export type NodeClientFactory = (nodes: string[]) => NodeClient;
+
+/**
+ * The networks the gateway knows (stored) and the one session methods use
+ * (chosen at start). Keeps one node client per network in use, rebuilt when
+ * its nodes change.
+ */
+export class Networks {
+  private activeClient: NodeClient | undefined;
+
+  constructor(
+    private readonly store: NetworkStore,
+    private readonly factory: NodeClientFactory,
+    readonly active: string,
+  ) {}
+
+  /** The node client of the active network. */
+  async client(): Promise<NodeClient> {
+    if (!this.activeClient) this.activeClient = this.factory((await this.require(this.active)).nodes);
+    return this.activeClient;
+  }
+
+  list(): Promise<NetworkRecord[]> {
+    return this.store.listNetworks();
+  }
+
+  async describe(name: string): Promise<NetworkRecord & { health: NodeHealth[] }> {
+    const network = await this.require(name);
+    if (name === this.active) return { ...network, health: await (await this.client()).health() };
+    const client = this.factory(network.nodes);
+    try {
+      return { ...network, health: await client.health() };
+    } finally {
+      await client.close();
+    }
+  }
+
+  async add(network: NetworkRecord): Promise<NetworkRecord> {
+    await this.store.insertNetwork(network);
+    return network;
+  }
+
+  /** Creates or replaces without asking; for the local development node registered at start. */
+  async register(network: NetworkRecord): Promise<void> {
+    await this.store.upsertNetwork(network);
+    if (network.name === this.active) await this.dropClient();
+  }
+
+  async update(network: NetworkRecord): Promise<NetworkRecord> {
+    if (!(await this.store.updateNetwork(network))) throw new NetworkNotFoundError(network.name);
+    if (network.name === this.active) await this.dropClient();
+    return network;
+  }
+
+  async remove(name: string): Promise<void> {
+    if (name === this.active) throw new NetworkInUseError(name);
+    if (!(await this.store.removeNetwork(name))) throw new NetworkNotFoundError(name);
+  }
+
+  async close(): Promise<void> {
+    await this.dropClient();
+  }
+
+  private async dropClient(): Promise<void> {
+    const client = this.activeClient;
+    this.activeClient = undefined;
+    await client?.close();
+  }
+
+  private async require(name: string): Promise<NetworkRecord> {
+    const network = await this.store.findNetwork(name);
+    if (!network) throw new NetworkNotFoundError(name);
+    return network;
+  }
+}

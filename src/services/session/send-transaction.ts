@@ -1,0 +1,8 @@
+import type { Handler } from '../../../generated/handlers.js';
+import type { RequestContext } from '../../rpc/context.js';
+import type { ServiceDeps } from '../deps.js';
+
+export const sendTransaction =
+  ({ transactions }: ServiceDeps): Handler<'session.send_transaction', RequestContext> =>
+  ({ token, publicKey, sendingMode, encodedTransaction }, ctx) =>
+    transactions.send({ token, publicKey, encodedTransaction, origin: ctx.origin, signal: ctx.signal }, sendingMode);
