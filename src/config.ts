@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ScryptCost } from './domain/wallet/secret-box.js';
 import type { LogLevel } from './logger.js';
+import { DEFAULT_FAILURE_LIMITS, type FailureLimits } from './rpc/failure-limiter.js';
 import { DEFAULT_LIMITS, type TransportLimits } from './transport/http-door.js';
 
 export interface GatewayConfig {
@@ -33,6 +34,8 @@ export interface GatewayConfig {
   devnet: { blockTimeMs: number; powDifficulty: number; chainId?: string; epochLengthBlocks?: number };
   /** Worker threads for proof of work (default: the machine's cores). */
   powThreads?: number;
+  /** How many failed authentication attempts (tokens, passphrases) one address may make per window. */
+  failureLimits: FailureLimits;
   /** scrypt cost for newly sealed wallets. Only tests lower it. */
   scryptCost?: ScryptCost;
 }
@@ -67,6 +70,7 @@ export function defaultConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     reviewTimeoutSeconds: DEFAULT_REVIEW_TIMEOUT_SECONDS,
     connectionIdleSeconds: DEFAULT_CONNECTION_IDLE_SECONDS,
     devnet: { blockTimeMs: 1000, powDifficulty: 2 },
+    failureLimits: DEFAULT_FAILURE_LIMITS,
     ...overrides,
   };
 }

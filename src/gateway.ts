@@ -17,6 +17,7 @@ import { Wallets } from './domain/wallet/wallets.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Door } from './rpc/context.js';
 import { Dispatcher } from './rpc/dispatcher.js';
+import { FailureLimiter } from './rpc/failure-limiter.js';
 import type { OpenRpcDocument } from './services/deps.js';
 import { createHandlers } from './services/handlers.js';
 import { documentForDoor } from './services/rpc/discover.js';
@@ -124,6 +125,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       unlockTimeoutSeconds: config.unlockTimeoutSeconds,
     });
 
+    // One count of failures for both doors: a source that guesses at one is slowed down at the other too.
+    const failures = new FailureLimiter(config.failureLimits);
     const open = async (door: Door, port: number, otherDoorUrl: string | undefined) => {
       const dispatcher = new Dispatcher({
         door,
@@ -131,6 +134,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
         logger: logger.child({ door }),
         maxBatch: config.maxBatch,
         validateResults: config.validateResults,
+        failures,
         ...(otherDoorUrl ? { otherDoorUrl } : {}),
       });
       const started = await startHttpDoor({
@@ -142,6 +146,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
         limits: config.limits,
         documentJson: JSON.stringify(documentForDoor(document, door)),
         cors: door === 'application',
+        failures,
         ...(door === 'operator' ? { authenticate: tokenMatcher(token) } : {}),
       });
       stops.push(() => started.close());

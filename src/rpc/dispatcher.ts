@@ -5,6 +5,7 @@ import type { ValidationError } from '../../generated/validators.js';
 import type { Logger } from '../logger.js';
 import type { Door, RequestContext } from './context.js';
 import { ErrorCode, RpcError, invalidParams, invalidRequest, toRpcError, type ErrorObject } from './errors.js';
+import type { FailureLimiter } from './failure-limiter.js';
 
 export type JsonRpcId = string | number | null;
 
@@ -31,7 +32,12 @@ export interface DispatcherOptions {
   validateResults: boolean;
   /** Where the other door listens, to tell callers who knock at the wrong one. */
   otherDoorUrl?: string;
+  /** Slows down sources that keep failing authentication. */
+  failures?: FailureLimiter;
 }
+
+/** Error reasons that count as a failed authentication attempt. */
+const AUTHENTICATION_FAILURES = new Set(['token_unknown', 'wrong_passphrase']);
 
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
@@ -110,8 +116,16 @@ export class Dispatcher {
     }
 
     const started = performance.now();
+    const source = ctx.remoteAddress ?? 'unknown';
     let response: JsonRpcResponse;
     try {
+      const wait = this.options.failures?.retryAfterMs(source) ?? 0;
+      if (wait > 0) {
+        throw new RpcError(ErrorCode.LimitExceeded, {
+          message: `too many failed attempts from this address; try again in ${Math.ceil(wait / 1000)} s`,
+          retryAfterSeconds: Math.ceil(wait / 1000),
+        });
+      }
       const spec = this.lookup(r.method);
       const params = this.checkParams(spec, r.params);
       const handler = this.options.handlers[spec.name] as (p: unknown, c: RequestContext) => unknown;
@@ -125,6 +139,8 @@ export class Dispatcher {
         return reference;
       });
       response = this.errorResponse(id, error);
+      const reason = (error.data as { reason?: unknown }).reason;
+      if (typeof reason === 'string' && AUTHENTICATION_FAILURES.has(reason)) this.options.failures?.recordFailure(source);
     }
     this.options.logger.debug('request', {
       method: r.method,

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Door, RequestContext } from '../rpc/context.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
 import { ErrorCode, RpcError } from '../rpc/errors.js';
+import type { FailureLimiter } from '../rpc/failure-limiter.js';
 
 export interface TransportLimits {
   /** Largest HTTP body accepted, in bytes. */
@@ -43,6 +44,8 @@ export interface HttpDoorOptions {
   cors: boolean;
   /** When set, POST and WebSocket upgrades must carry a bearer token that this accepts. */
   authenticate?: (bearerToken: string | undefined) => boolean;
+  /** Counts wrong bearer tokens per address, and refuses an address that keeps sending them. */
+  failures?: FailureLimiter;
 }
 
 export interface HttpDoor {
@@ -137,13 +140,28 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
       });
     });
 
-  const handlePost = async (req: IncomingMessage, res: ServerResponse) => {
-    if (options.authenticate && !options.authenticate(bearerToken(req))) {
-      send(req, res, 401, rpcErrorBody(ErrorCode.AuthenticationFailure, 'this door needs the header "Authorization: Bearer <token>" with the operator token'), {
-        'www-authenticate': 'Bearer',
+  /** Checks the bearer token where one is needed; false when the request has been answered (refused). */
+  const admit = (req: IncomingMessage, refuse: (status: number, body: string, headers: Record<string, string>) => void): boolean => {
+    if (!options.authenticate) return true;
+    const source = req.socket.remoteAddress ?? 'unknown';
+    const wait = options.failures?.retryAfterMs(source) ?? 0;
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      refuse(429, rpcErrorBody(ErrorCode.LimitExceeded, `too many failed attempts from this address; try again in ${seconds} s`, { retryAfterSeconds: seconds }), {
+        'retry-after': String(seconds),
       });
-      return;
+      return false;
     }
+    if (options.authenticate(bearerToken(req))) return true;
+    options.failures?.recordFailure(source);
+    refuse(401, rpcErrorBody(ErrorCode.AuthenticationFailure, 'this door needs the header "Authorization: Bearer <token>" with the operator token'), {
+      'www-authenticate': 'Bearer',
+    });
+    return false;
+  };
+
+  const handlePost = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!admit(req, (status, body, headers) => send(req, res, status, body, headers))) return;
     // Requiring JSON also makes browsers send a CORS preflight first, so a page cannot post a "simple" form request here.
     if (!isJsonContentType(req.headers['content-type'])) {
       send(req, res, 415, rpcErrorBody(ErrorCode.InvalidRequest, `the Content-Type must be ${JSON_TYPE}`));
@@ -226,10 +244,11 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxWsMessageBytes });
   server.on('upgrade', (req, socket, head) => {
-    if (options.authenticate && !options.authenticate(bearerToken(req))) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
+    const refused = !admit(req, (status, body, headers) => {
+      const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Too Many Requests'}\r\n${extra}content-type: application/json\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    });
+    if (refused) return;
     wss.handleUpgrade(req, socket, head, (ws) => serveWebSocket(ws, req));
   });
 
