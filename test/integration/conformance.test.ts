@@ -162,7 +162,6 @@ const SCENARIOS: Record<string, Scenario> = {
   ...transactionScenarios('session.sign_transaction', 'Signing a vote'),
   ...transactionScenarios('session.check_transaction', 'Checking a vote'),
   'session.get_chain_id: No node answers': { network: offline },
-  'session.get_chain_id: Last block unknown': { network: failing(/^\/blockchain\/height/, 'error-500') },
   'admin.list_networks: Listing networks': { random: ['networks.0.nodes'] },
   'admin.describe_network: Describing a network': { steps: [addNetwork('offline', ['http://127.0.0.1:9'])], random: ['health.0.error', 'health.0.latencyMs'] },
   'admin.add_network: Adding a network whose name is taken': { steps: [testnet] },

@@ -17,6 +17,8 @@ export interface NodeHealth {
 export interface NodeClient {
   lastBlock(signal?: AbortSignal): Promise<LastBlock>;
   statistics(signal?: AbortSignal): Promise<NodeStatistics>;
+  /** The chain id the healthy nodes agree on (from the recent health checks, without a request when they are fresh). */
+  chainId(signal?: AbortSignal): Promise<string>;
   spamStatistics(party: string, signal?: AbortSignal): Promise<SpamStatistics>;
   submitRaw(bytes: Uint8Array, type: SendingMode, signal?: AbortSignal): Promise<SubmitResult>;
   checkRaw(bytes: Uint8Array, signal?: AbortSignal): Promise<CheckResult>;

@@ -110,7 +110,7 @@ export class Transactions {
   }
 
   async chainId(signal?: AbortSignal): Promise<string> {
-    return (await (await this.networks.client()).lastBlock(signal)).chainId;
+    return (await this.networks.client()).chainId(signal);
   }
 
   async send(request: TransactionRequest, mode: SendingMode): Promise<{ receivedAt: string; sentAt: string; txHash: string }> {
