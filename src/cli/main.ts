@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { UsageError } from './args.js';
+import { devnetCommand } from './devnet.js';
 import { keyCommand } from './key.js';
 import { messageCommand } from './message.js';
+import { networkCommand } from './network.js';
 import { reviewCommand } from './review.js';
 import { serve } from './serve.js';
 import { walletCommandGroup } from './wallet.js';
@@ -17,6 +19,8 @@ Commands:
   key       generate, list, describe, annotate, taint and untaint keys
   message   sign and verify messages
   review    approve or reject applications' requests from this terminal
+  network   list, describe, add, update and remove the networks (node URLs) the gateway knows
+  devnet    run a local development node (a stand-in for a Vega core node) on its own
 
 Run "wallet-gateway <command> --help" for a command's options.
 `;
@@ -27,6 +31,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   key: keyCommand,
   message: messageCommand,
   review: reviewCommand,
+  network: networkCommand,
+  devnet: devnetCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -52,6 +52,14 @@ export interface FoundTransaction {
   command: string;
 }
 
+/** A committed block as the block lookup shows it; `time` is undefined when nobody kept it (see Chain.blockAt). */
+export interface BlockInfo {
+  height: bigint;
+  hash: string;
+  time: bigint | undefined;
+  txs: BlockTx[];
+}
+
 export interface CheckOutcome {
   code: number;
   /** Error text when rejected, else empty. */
@@ -73,6 +81,9 @@ export interface ChainSnapshot {
   blocks: Block[];
 }
 
+/** How many empty blocks keep their time in memory: a day's worth at the default block time. */
+const EMPTY_BLOCK_TIMES_KEPT = 86_400;
+
 interface Pending {
   tx: NodeTransaction;
   policy: PolicyKey | undefined;
@@ -88,6 +99,10 @@ export class Chain {
   private mempool: Pending[] = [];
   private readonly mempoolHashes = new Set<string>();
   private readonly blocks: Block[] = [];
+  /** The same blocks (those holding transactions) by height, for the block lookup. */
+  private readonly blocksByHeight = new Map<bigint, Block>();
+  /** When the recent empty blocks were made; they are not stored anywhere else. */
+  private readonly emptyBlockTimes = new Map<bigint, bigint>();
   private readonly index = new Map<string, { block: Block; index: number; tx: NodeTransaction }>();
   /** Executed commands by field number, for the order totals of /statistics. */
   private readonly executedByCommand = new Map<number, number>();
@@ -132,6 +147,7 @@ export class Chain {
         chain.index.set(blockTx.hash, { block, index: i, tx });
       });
       chain.blocks.push(block);
+      chain.blocksByHeight.set(block.height, block);
     }
     chain.guard.commit(view);
     const last = snapshot.blocks.at(-1);
@@ -229,7 +245,14 @@ export class Chain {
     this.previousTime = this.headTime;
     this.headTime = time;
     this.guard.commit(view);
-    if (block.txs.length > 0) this.blocks.push(block);
+    if (block.txs.length > 0) {
+      this.blocks.push(block);
+      this.blocksByHeight.set(height, block);
+    } else {
+      this.emptyBlockTimes.set(height, time);
+      // Insertion order is height order: the first key is the oldest.
+      if (this.emptyBlockTimes.size > EMPTY_BLOCK_TIMES_KEPT) this.emptyBlockTimes.delete(this.emptyBlockTimes.keys().next().value as bigint);
+    }
     this.lastBlock = block;
     return block;
   }
@@ -251,6 +274,21 @@ export class Chain {
       party: tx.party,
       command: commandName(tx.commandField),
     };
+  }
+
+  /**
+   * A committed block by height, or undefined outside [startHeight, height].
+   * Blocks with transactions are kept whole (and persisted). An empty block
+   * is only its derived hash; its time is known for the first block, the
+   * last one, and the last EMPTY_BLOCK_TIMES_KEPT empty blocks made by this
+   * process — older ones, and those made before a restart, have no time.
+   */
+  blockAt(height: bigint): BlockInfo | undefined {
+    if (height < this.params.startHeight || height > this.head) return undefined;
+    const stored = this.blocksByHeight.get(height) ?? (height === this.head ? this.lastBlock : undefined);
+    if (stored) return { height, hash: stored.hash, time: stored.time, txs: stored.txs };
+    const time = height === this.params.startHeight ? this.genesisTime : this.emptyBlockTimes.get(height);
+    return { height, hash: this.hashAt(height), time, txs: [] };
   }
 
   powStates(party: string): PartyBlockState[] {

@@ -1,14 +1,27 @@
 /**
  * The HTTP face of the dev node: the core REST routes wallets use (facts §2),
- * with grpc-gateway's conventions for routing errors and bad bodies. Every
- * failure becomes a status body; nothing a client sends can throw out of here.
+ * with grpc-gateway's conventions for routing errors and bad bodies, plus two
+ * lookups that only the development node has (transactions by hash, blocks by
+ * height). Every failure becomes a status body; nothing a client sends can
+ * throw out of here.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { Chain } from './chain.js';
 import { BROADCAST_TYPES, GRPC, RestError, badRequest, broadcastType, parseBody, renderJson, transactionBytesFromJson, txBytesField, txObjectField, vegaApiError } from './rest-json.js';
-import { checkView, lastBlockHeightView, spamStatisticsView, statisticsView, submitJsonView, submitRawView, timeView, type NodeInfo } from './views.js';
+import {
+  blockView,
+  checkView,
+  lastBlockHeightView,
+  spamStatisticsView,
+  statisticsView,
+  submitJsonView,
+  submitRawView,
+  timeView,
+  transactionView,
+  type NodeInfo,
+} from './views.js';
 
 /** What the routes need from the node. */
 export interface RestBackend {
@@ -112,6 +125,38 @@ function spamStatistics(backend: RestBackend, _req: IncomingMessage, party: stri
   return json(spamStatisticsView(backend.chain, id));
 }
 
+/*
+ * GET /transactions/{hash} and GET /blocks/{height} exist only on this
+ * development node, so that someone who has just sent a transaction can see
+ * what became of it. Real core nodes have no such endpoints (a data node or a
+ * block explorer answers these questions on a real network); wallets must not
+ * depend on them.
+ */
+
+const TX_HASH = /^[0-9a-fA-F]{64}$/;
+const MAX_U64 = (1n << 64n) - 1n;
+
+function transactionByHash(backend: RestBackend, _req: IncomingMessage, hash: string | undefined): Reply {
+  const wanted = hash ?? '';
+  if (!TX_HASH.test(wanted)) throw badRequest('a transaction hash is 64 hexadecimal characters (SHA-256 of the transaction bytes)');
+  const found = backend.chain.find(wanted);
+  if (found) return json(transactionView(found));
+  const upper = wanted.toUpperCase();
+  if (backend.chain.isPending(upper)) throw new RestError(404, GRPC.NotFound, `transaction ${upper} is waiting in the mempool; it will be in the next block`);
+  throw new RestError(404, GRPC.NotFound, `no block holds a transaction with hash ${upper}`);
+}
+
+function blockByHeight(backend: RestBackend, _req: IncomingMessage, height: string | undefined): Reply {
+  const text = height ?? '';
+  if (!/^\d{1,20}$/.test(text) || BigInt(text) > MAX_U64) throw badRequest('a block height is an unsigned 64-bit decimal number');
+  const wanted = BigInt(text);
+  const block = backend.chain.blockAt(wanted);
+  if (block) return json(blockView(block));
+  const { chain } = backend;
+  const why = wanted > chain.height ? `the last block is ${chain.height}` : `the chain starts at height ${chain.params.startHeight}`;
+  throw new RestError(404, GRPC.NotFound, `there is no block ${wanted}: ${why}`);
+}
+
 const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/blockchain\/height$/, handle: (b) => json(lastBlockHeightView(b.chain)) },
   { method: 'GET', pattern: /^\/statistics$/, handle: (b) => json(statisticsView(b.chain, b.info, b.now())) },
@@ -121,6 +166,8 @@ const ROUTES: Route[] = [
   { method: 'POST', pattern: /^\/transaction\/raw\/check$/, handle: checkRaw },
   { method: 'POST', pattern: /^\/transaction$/, handle: submitJson },
   { method: 'POST', pattern: /^\/transaction\/check$/, handle: checkJson },
+  { method: 'GET', pattern: /^\/transactions\/([^/]*)$/, handle: transactionByHash },
+  { method: 'GET', pattern: /^\/blocks\/([^/]*)$/, handle: blockByHeight },
 ];
 
 // Browser-based tools talk to nodes directly; core nodes allow any origin by default.

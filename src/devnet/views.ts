@@ -3,7 +3,7 @@
  * §2.2–§2.7). Keys are lowerCamelCase; uint64/int64 are strings, uint32 are
  * numbers; unset proto3-optional fields are left out.
  */
-import type { Chain, CheckOutcome } from './chain.js';
+import type { BlockInfo, Chain, CheckOutcome, FoundTransaction } from './chain.js';
 import { POW_HASH_FUNCTION } from './pow.js';
 import { POLICY_LIMITS, type PolicyName } from './spam-policies.js';
 
@@ -177,4 +177,40 @@ export const checkView = (outcome: CheckOutcome) => ({
   log: '',
   // Decoding failures (60) repeat their text here; spam rejections (89) leave it empty.
   info: outcome.code === 60 ? outcome.data : '',
+});
+
+/*
+ * The two lookups below are extensions of the development node, for people
+ * finding their way around it: a core node's REST API has neither
+ * GET /transactions/{hash} nor GET /blocks/{height} (on a real network that is
+ * the job of a data node or a block explorer). The shapes follow the
+ * conventions above (uint64 as strings, lowerCamelCase, every field printed),
+ * and times are RFC 3339 like those of /statistics.
+ */
+
+/** GET /transactions/{hash}: a transaction included in a block, with the result of its execution. */
+export const transactionView = (found: FoundTransaction) => ({
+  transaction: {
+    hash: found.hash,
+    blockHeight: found.height.toString(),
+    blockHash: found.blockHash,
+    blockTime: formatTime(found.blockTime),
+    /** Position inside the block. */
+    index: found.index,
+    code: found.code,
+    /** Plain error text when code is not 0, else empty (not hex, unlike POST /transaction/raw). */
+    data: found.data,
+    party: found.party,
+    command: found.command,
+  },
+});
+
+/** GET /blocks/{height}: a block and the hashes of its transactions in execution order; no time when it is not known. */
+export const blockView = (block: BlockInfo) => ({
+  block: {
+    height: block.height.toString(),
+    hash: block.hash,
+    ...(block.time === undefined ? {} : { time: formatTime(block.time) }),
+    transactions: block.txs.map((tx) => tx.hash),
+  },
 });

@@ -1,0 +1,483 @@
+/**
+ * The development node and the network options through the built command
+ * line (bin/wallet-gateway → dist/): `wallet-gateway devnet`, `serve` with
+ * and without --network, `wallet-gateway network ...`, and the node's own
+ * lookups (GET /transactions/{hash}, GET /blocks/{height}). Real processes on
+ * 127.0.0.1 with ports picked by the OS. `npm test` builds dist/ first; when
+ * running this file alone, run `npx tsc -p tsconfig.build.json` before.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeInputData, encodeTransaction, transactionHash } from '../../src/domain/vega/transaction.js';
+import { WireWriter } from '../../src/domain/vega/wire.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'wallet-gateway');
+
+const scratch: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wallet-gateway-cli-devnet-'));
+  scratch.push(dir);
+  return dir;
+}
+
+/** A home of its own: nothing here may touch the real user's data directory. */
+const HOME = tempDir();
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME, NODE_NO_WARNINGS: '1' };
+  delete env.WALLET_GATEWAY_HOME;
+  delete env.XDG_DATA_HOME;
+  return env;
+}
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI to its end; stdin stays an open pipe, so a command waiting for input times out instead of passing. */
+function run(args: string[], timeoutMs = 10_000): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`wallet-gateway ${args.join(' ')} still ran after ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  /** The banner's match. */
+  banner: RegExpExecArray;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running = new Set<ChildProcessWithoutNullStreams>();
+
+/** Starts a long-running command and resolves once its stdout matches `ready`. */
+function launch(args: string[], ready: RegExp): Promise<Running> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    running.add(child);
+    let stdout = '';
+    let stderr = '';
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+      child.on('exit', (code, signal) => {
+        running.delete(child);
+        done({ code, signal });
+      }),
+    );
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} was not ready within 10 s\nstdout: ${stdout}\nstderr: ${stderr}`)), 10_000);
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+      const banner = ready.exec(stdout);
+      if (banner) {
+        clearTimeout(timer);
+        resolve({ child, banner, stdout: () => stdout, stderr: () => stderr, exited });
+      }
+    });
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited with ${code} before it was ready\nstdout: ${stdout}\nstderr: ${stderr}`));
+    });
+  });
+}
+
+async function stop(proc: Running, signal: NodeJS.Signals) {
+  proc.child.kill(signal);
+  const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`ignored ${signal} for 5 s`)), 5_000).unref());
+  return Promise.race([proc.exited, late]);
+}
+
+// ---------------------------------------------------------------- a development node run by the CLI
+
+const DEVNET_READY = /url\s+(http:\/\/127\.0\.0\.1:\d+)\n\s+chain id\s+(\S+)\n\s+height\s+(\d+)\n[^]*Stop with Ctrl\+C\.\n/;
+
+interface Devnet extends Running {
+  url: string;
+  chainId: string;
+  /** The height printed at start. */
+  height: bigint;
+}
+
+async function startDevnet(extra: string[] = []): Promise<Devnet> {
+  const proc = await launch(['devnet', '--port', '0', '--log-level', 'warn', ...extra], DEVNET_READY);
+  return { ...proc, url: proc.banner[1] as string, chainId: proc.banner[2] as string, height: BigInt(proc.banner[3] as string) };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function getJson(url: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.json() };
+}
+
+const heightOf = async (node: string) => BigInt((await getJson(`${node}/blockchain/height`)).body.height as string);
+
+async function waitForHeight(node: string, atLeast: bigint, withinMs = 5_000): Promise<bigint> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    const height = await heightOf(node);
+    if (height >= atLeast) return height;
+    if (Date.now() > until) throw new Error(`${node} stayed at height ${height}, below ${atLeast}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+// ---------------------------------------------------------------- serve
+
+/** The banner lines the tests read: both doors, then the network and (without --network) the in-process node. */
+const SERVE_READY = /application door\s+(http:\/\/127\.0\.0\.1:\d+)[^]*operator door\s+(http:\/\/127\.0\.0\.1:\d+)[^]*\n {2}network\s+(\S+)([^\n]*)\n(?: {2}devnet\s+(http:\/\/127\.0\.0\.1:\d+)\s+\(chain id (\S+)\)\n)?Stop with Ctrl\+C\.\n/;
+
+interface Served extends Running {
+  applicationUrl: string;
+  operatorUrl: string;
+  network: string;
+  /** The rest of the network line, e.g. the node list. */
+  networkNote: string;
+  devnetUrl: string | undefined;
+  devnetChainId: string | undefined;
+  dataDir: string;
+}
+
+async function startServe(dataDir: string, extra: string[] = []): Promise<Served> {
+  const proc = await launch(['serve', '--data-dir', dataDir, '--port', '0', '--admin-port', '0', '--log-level', 'warn', ...extra], SERVE_READY);
+  const [, applicationUrl, operatorUrl, network, networkNote, devnetUrl, devnetChainId] = proc.banner;
+  return { ...proc, applicationUrl: applicationUrl!, operatorUrl: operatorUrl!, network: network!, networkNote: networkNote!, devnetUrl, devnetChainId, dataDir };
+}
+
+async function rpc(url: string, method: string, params: unknown = {}) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  return (await res.json()) as { result?: Record<string, unknown>; error?: { code: number; message: string } };
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const noStackTrace = (text: string) => expect(text).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+
+// ---------------------------------------------------------------- transactions built here
+
+/** v2 key 1 of the facts-sheet test mnemonic (§5.1). */
+const PUB_KEY = 'b5fd9d3c4ad553cb3196303b6e6df7f484cf7f5331a572a45031239fd71ad8a0';
+const PRIVATE_KEY = createPrivateKey({
+  key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from('0bfdfb4a04e22d7252a4f24eb9d0f35a82efdc244cb0876d919361e61f6f56a2', 'hex')]),
+  format: 'der',
+  type: 'pkcs8',
+});
+
+const sha3 = (data: Uint8Array | string) => createHash('sha3-256').update(data).digest();
+
+function leadingZeroBits(digest: Uint8Array): number {
+  let bits = 0;
+  for (const byte of digest) {
+    if (byte !== 0) return bits + Math.clz32(byte) - 24;
+    bits += 8;
+  }
+  return bits;
+}
+
+/** A signed V3 transaction with its proof of work, against the node's current block. */
+async function buildTransaction(node: string, command: { field: number; bytes: Uint8Array }) {
+  const last = (await getJson(`${node}/blockchain/height`)).body as { height: string; hash: string; chainId: string; spamPowDifficulty: number };
+  const inputData = encodeInputData({ nonce: BigInt(`0x${randomBytes(6).toString('hex')}`) + 1n, blockHeight: BigInt(last.height), commandField: command.field, command: command.bytes });
+  const signature = sign(null, sha3(Buffer.concat([Buffer.from(last.chainId), Buffer.from([0]), inputData])), PRIVATE_KEY).toString('hex');
+  const tid = randomBytes(32).toString('hex');
+  let nonce = 0n;
+  for (const n = Buffer.alloc(8); ; nonce++) {
+    n.writeBigUInt64BE(nonce);
+    if (leadingZeroBits(sha3(Buffer.concat([Buffer.from(`Vega_SPAM_PoW${last.hash}${tid}`), n]))) >= last.spamPowDifficulty) break;
+  }
+  const bytes = encodeTransaction({ inputData, signature: { value: signature, algo: 'vega/ed25519', version: 1 }, pubKey: PUB_KEY, version: 3, pow: { tid, nonce } });
+  return { tx: Buffer.from(bytes).toString('base64'), hash: transactionHash(bytes) };
+}
+
+/** orderCancellation (field 1002) of every order in one market: a command with no spam policy. */
+const cancelAll = () => ({ field: 1002, bytes: new WireWriter().stringField(2, randomBytes(32).toString('hex')).finish() });
+
+async function post(url: string, body: unknown) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'devnet.js'))) {
+    throw new Error('dist/ is missing or old: run `npx tsc -p tsconfig.build.json` (npm test does it) before this file');
+  }
+});
+
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------- tests
+
+describe('wallet-gateway devnet', () => {
+  it('serves the chain id and spam parameters it was given, makes blocks at the given pace, and exits 0 on SIGTERM', async () => {
+    const node = await startDevnet(['--chain-id', 'cli-chain', '--block-time-ms', '100', '--pow-difficulty', '3', '--tx-per-block', '5', '--past-blocks', '20']);
+    expect(node.chainId).toBe('cli-chain');
+    expect(node.stdout()).toContain('wallet-gateway devnet is running');
+
+    const first = await getJson(`${node.url}/blockchain/height`);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ chainId: 'cli-chain', spamPowDifficulty: 3, spamPowNumberOfTxPerBlock: 5, spamPowNumberOfPastBlocks: 20 });
+
+    const start = BigInt(first.body.height as string);
+    const startedAt = Date.now();
+    const reached = await waitForHeight(node.url, start + 3n);
+    const elapsed = Date.now() - startedAt;
+    // Three blocks 100 ms apart take about 300 ms; never much less (a timer does not fire early).
+    expect(elapsed).toBeGreaterThanOrEqual(180);
+    const stats = (await getJson(`${node.url}/statistics`)).body.statistics;
+    expect(stats.chainId).toBe('cli-chain');
+    expect(BigInt(stats.blockHeight as string)).toBeGreaterThanOrEqual(reached);
+    // Nanoseconds between the last two blocks: the block time, give or take timer slack.
+    expect(Number(stats.blockDuration)).toBeGreaterThanOrEqual(95e6);
+    expect(Number(stats.blockDuration)).toBeLessThan(1e9);
+
+    expect(await stop(node, 'SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(node.stdout()).toContain('SIGTERM: shutting down');
+    await expect(fetch(`${node.url}/health`)).rejects.toThrow();
+    noStackTrace(node.stderr());
+  });
+
+  it('keeps its chain in --data-dir and continues it after a restart (SIGINT exits 0 too)', async () => {
+    const dataDir = tempDir();
+    const file = join(dataDir, 'devnet-chain.json');
+    const first = await startDevnet(['--data-dir', dataDir, '--chain-id', 'kept-chain', '--block-time-ms', '40']);
+    expect(first.stdout()).toContain(file);
+    await waitForHeight(first.url, first.height + 4n);
+    expect(await stop(first, 'SIGINT')).toEqual({ code: 0, signal: null });
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { chainId: string; height: string };
+    expect(saved.chainId).toBe('kept-chain');
+    expect(BigInt(saved.height)).toBeGreaterThanOrEqual(first.height + 4n);
+
+    // No --chain-id this time: the saved chain brings its own.
+    const second = await startDevnet(['--data-dir', dataDir, '--block-time-ms', '40']);
+    expect(second.chainId).toBe('kept-chain');
+    expect(second.height).toBe(BigInt(saved.height));
+    expect(await waitForHeight(second.url, second.height + 1n)).toBeGreaterThan(BigInt(saved.height));
+    expect(await stop(second, 'SIGTERM')).toEqual({ code: 0, signal: null });
+
+    // A chain id that contradicts the saved chain is refused, not silently replaced.
+    const clash = await run(['devnet', '--port', '0', '--data-dir', dataDir, '--chain-id', 'other-chain']);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toContain('kept-chain');
+    expect(clash.stderr).toContain(file);
+    noStackTrace(clash.stderr);
+  });
+
+  it('finds a sent transaction by hash once a block holds it, shows its block, and answers 404 for an unknown hash', async () => {
+    const node = await startDevnet(['--chain-id', 'lookup-chain', '--block-time-ms', '100']);
+    try {
+      const sent = await buildTransaction(node.url, cancelAll());
+      const committed = await post(`${node.url}/transaction/raw`, { tx: sent.tx, type: 'TYPE_COMMIT' });
+      expect(committed.status).toBe(200);
+      expect(committed.body).toMatchObject({ success: true, txHash: sent.hash, code: 0 });
+      const height = committed.body.height as string;
+      expect(BigInt(height)).toBeGreaterThan(0n);
+
+      // Either case of the hash finds it.
+      for (const hash of [sent.hash.toLowerCase(), sent.hash]) {
+        const found = await getJson(`${node.url}/transactions/${hash}`);
+        expect(found.status).toBe(200);
+        expect(Object.keys(found.body.transaction)).toEqual(['hash', 'blockHeight', 'blockHash', 'blockTime', 'index', 'code', 'data', 'party', 'command']);
+        expect(found.body.transaction).toMatchObject({ hash: sent.hash, blockHeight: height, index: 0, code: 0, data: '', party: PUB_KEY, command: 'orderCancellation' });
+        expect(found.body.transaction.blockTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/);
+      }
+
+      const block = await getJson(`${node.url}/blocks/${height}`);
+      expect(block.status).toBe(200);
+      const found = (await getJson(`${node.url}/transactions/${sent.hash}`)).body.transaction;
+      expect(block.body).toEqual({ block: { height, hash: found.blockHash, time: found.blockTime, transactions: [sent.hash] } });
+      // An empty block made by this process has its time too.
+      const empty = await getJson(`${node.url}/blocks/${BigInt(height) - 1n}`);
+      expect(empty.body.block).toMatchObject({ height: String(BigInt(height) - 1n), transactions: [] });
+      expect(empty.body.block.time).toEqual(expect.any(String));
+
+      const unknown = await getJson(`${node.url}/transactions/${'ab'.repeat(32)}`);
+      expect(unknown).toEqual({ status: 404, body: { code: 5, message: expect.stringContaining('AB'.repeat(32)), details: [] } });
+      expect((await getJson(`${node.url}/transactions/not-a-hash`)).status).toBe(400);
+      const future = await getJson(`${node.url}/blocks/999999999`);
+      expect(future).toEqual({ status: 404, body: { code: 5, message: expect.stringMatching(/no block 999999999/), details: [] } });
+
+      // The CLI's node uses the gateway's command decoder: a command that does not decode is refused with 60.
+      const garbled = await buildTransaction(node.url, { field: 1002, bytes: new WireWriter().varintField(2, 7).finish() });
+      const checked = await post(`${node.url}/transaction/raw/check`, { tx: garbled.tx });
+      expect(checked.body).toMatchObject({ success: false, code: 60 });
+    } finally {
+      await stop(node, 'SIGTERM');
+    }
+  });
+
+  it('refuses bad options with exit 2 and a message', async () => {
+    const cases = [
+      ['devnet', '--block-time-ms', '0'],
+      ['devnet', '--pow-difficulty', '257'],
+      ['devnet', '--past-blocks', '4'],
+      ['devnet', '--port', 'http'],
+      ['devnet', '--chain-id', 'has space'],
+      ['devnet', '--frobnicate'],
+    ];
+    const results = await Promise.all(cases.map((args) => run(args)));
+    results.forEach((result, i) => {
+      expect({ args: cases[i], code: result.code }).toEqual({ args: cases[i], code: 2 });
+      expect(result.stderr).toMatch(/^error: /);
+      expect(result.stdout).not.toContain('is running');
+    });
+  });
+});
+
+describe('serve and its network', () => {
+  it('starts a development node by default, prints it, and passes it the --devnet-* options', async () => {
+    const served = await startServe(tempDir(), ['--devnet-chain-id', 'inner-chain', '--devnet-pow-difficulty', '3', '--devnet-block-time-ms', '100']);
+    try {
+      expect(served.network).toBe('local');
+      expect(served.devnetUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(served.devnetChainId).toBe('inner-chain');
+      const stats = await getJson(`${served.devnetUrl}/statistics`);
+      expect(stats.status).toBe(200);
+      expect(stats.body.statistics.chainId).toBe('inner-chain');
+      expect((await getJson(`${served.devnetUrl}/blockchain/height`)).body.spamPowDifficulty).toBe(3);
+      expect((await rpc(served.applicationUrl, 'session.get_chain_id')).result).toEqual({ chainID: 'inner-chain' });
+    } finally {
+      expect(await stop(served, 'SIGTERM')).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  it('refuses an unknown --network and option clashes with exit 2 and a message', async () => {
+    const dataDir = tempDir();
+    const cases: [string[], RegExp][] = [
+      [['--network', 'nope'], /no network named "nope"/],
+      [['--network', 'remote', '--devnet-chain-id', 'x'], /--devnet-chain-id .*--network/],
+      [['--network', 'remote', '--nodes', 'http://127.0.0.1:9', '--devnet-block-time-ms', '50'], /--devnet-block-time-ms .*--network/],
+      [['--nodes', 'http://127.0.0.1:9'], /--network/],
+      [['--network', 'remote', '--nodes', 'ftp://127.0.0.1:9'], /ftp:\/\/127\.0\.0\.1:9/],
+      [['--network', 'no spaces please', '--nodes', 'http://127.0.0.1:9'], /--network/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(['serve', '--data-dir', dataDir, '--port', '0', '--admin-port', '0', ...args])));
+    results.forEach((result, i) => {
+      const [args, message] = cases[i]!;
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr).toMatch(message);
+      expect(result.stdout).not.toContain('is running');
+      noStackTrace(result.stderr);
+    });
+  });
+
+  it('uses a devnet run by the CLI as --network with --nodes, keeps it for the next start, and manages networks with "wallet-gateway network"', async () => {
+    const node = await startDevnet(['--chain-id', 'remote-chain', '--block-time-ms', '200']);
+    const dataDir = tempDir();
+    try {
+      const served = await startServe(dataDir, ['--network', 'remote', '--nodes', node.url]);
+      expect(served.network).toBe('remote');
+      expect(served.networkNote).toContain(node.url);
+      expect(served.devnetUrl).toBeUndefined();
+      expect((await rpc(served.applicationUrl, 'session.get_chain_id')).result).toEqual({ chainID: 'remote-chain' });
+
+      const conn = ['--admin-url', served.operatorUrl, '--data-dir', dataDir];
+      const offline = `http://127.0.0.1:${await closedPort()}`;
+      const added = await run(['network', 'add', '--network', 'extra', '--nodes', `${node.url},${node.url}`, ...conn]);
+      expect(added.code).toBe(0);
+      expect(added.stdout).toMatch(/^Name:\s+extra$/m);
+      expect(added.stdout.match(/^Node:/gm)).toHaveLength(1);
+
+      const listed = await run(['network', 'list', '--json', ...conn]);
+      expect(listed.code).toBe(0);
+      expect(JSON.parse(listed.stdout)).toEqual({
+        networks: expect.arrayContaining([
+          { name: 'remote', nodes: [node.url], active: true },
+          { name: 'extra', nodes: [node.url], active: false },
+        ]),
+      });
+      const listedText = await run(['network', 'list', ...conn]);
+      expect(listedText.stdout).toMatch(/^remote\s+\S+\s+\(active\)$/m);
+
+      const described = await run(['network', 'describe', '--network', 'extra', ...conn]);
+      expect(described.code).toBe(0);
+      expect(described.stdout).toContain(`${node.url}  ok, chain remote-chain`);
+
+      const updated = await run(['network', 'update', '--network', 'extra', '--nodes', offline, ...conn]);
+      expect(updated.code).toBe(0);
+      expect(updated.stdout).toContain(`Node:    ${offline}`);
+      const unhealthy = await run(['network', 'describe', '--network', 'extra', '--json', ...conn]);
+      expect(JSON.parse(unhealthy.stdout)).toMatchObject({ name: 'extra', health: [{ url: offline, ok: false }] });
+
+      const removed = await run(['network', 'remove', '--network', 'extra', ...conn]);
+      expect(removed.code).toBe(0);
+      expect(removed.stdout).toContain('Removed network "extra"');
+      const inUse = await run(['network', 'remove', '--network', 'remote', ...conn]);
+      expect(inUse.code).toBe(1);
+      expect(inUse.stderr).toMatch(/remote/);
+      const missing = await run(['network', 'describe', '--network', 'extra', ...conn]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/does not exist/);
+      const bad = await run(['network', 'add', '--network', 'x', ...conn]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--nodes');
+
+      expect(await stop(served, 'SIGTERM')).toEqual({ code: 0, signal: null });
+
+      // The network was stored: the next start finds it by name alone.
+      const again = await startServe(dataDir, ['--network', 'remote']);
+      expect(again.networkNote).toContain(node.url);
+      expect((await rpc(again.applicationUrl, 'session.get_chain_id')).result).toEqual({ chainID: 'remote-chain' });
+      expect(await stop(again, 'SIGTERM')).toEqual({ code: 0, signal: null });
+    } finally {
+      await stop(node, 'SIGTERM');
+    }
+  });
+});
+
+describe('help', () => {
+  const helps = [
+    ['devnet', '--help'],
+    ['network', '--help'],
+    ...['list', 'describe', 'add', 'update', 'remove'].map((sub) => ['network', sub, '--help']),
+    ['serve', '--help'],
+    ['--help'],
+  ];
+
+  it('documents every new command and option, prints "Usage:" and exits 0', async () => {
+    const results = await Promise.all(helps.map((args) => run(args)));
+    results.forEach((result, i) => {
+      expect({ args: helps[i], code: result.code, stderr: result.stderr }).toEqual({ args: helps[i], code: 0, stderr: '' });
+      expect(result.stdout).toContain('Usage:');
+    });
+    const text = (args: string[]) => results[helps.findIndex((h) => h.join(' ') === args.join(' '))]!.stdout;
+    for (const flag of ['--host', '--port', '--chain-id', '--block-time-ms', '--pow-difficulty', '--tx-per-block', '--past-blocks', '--data-dir', '/transactions/{hash}', '/blocks/{height}']) {
+      expect(text(['devnet', '--help'])).toContain(flag);
+    }
+    for (const flag of ['--network', '--nodes', '--devnet-block-time-ms', '--devnet-pow-difficulty', '--devnet-chain-id']) expect(text(['serve', '--help'])).toContain(flag);
+    for (const sub of ['list', 'describe', 'add', 'update', 'remove']) expect(text(['network', sub, '--help'])).toContain(`wallet-gateway network ${sub}`);
+    expect(text(['--help'])).toMatch(/^ {2}devnet\s/m);
+    expect(text(['--help'])).toMatch(/^ {2}network\s/m);
+  });
+});
