@@ -112,3 +112,12 @@ test('the schema refuses what the node would: two commands, unknown fields, bad 
   expect(schema_TransactionCommand({ transfer: { oneOff: { deliverOn: '0' }, recurring: { factor: '1' } } })).toBe(false);
   expect(schema_TransactionCommand({})).toBe(false);
 });
+
+test('a JSON number beyond 2^53 is refused rather than signed rounded; the same value as a string is exact', () => {
+  // 9007199254740993 cannot be a JSON number without rounding to ...992.
+  expect(() => encodeCommand('orderSubmission', { size: 9007199254740993 })).toThrow(/decimal strings/);
+  expect(() => encodeCommand('orderSubmission', { size: 1e20 })).toThrow(/decimal strings/);
+  const exact = encodeCommand('orderSubmission', { size: '9007199254740993' });
+  expect(decodeCommand(exact.field, exact.bytes).value).toEqual({ size: '9007199254740993' });
+  expect(encodeCommand('orderSubmission', { size: 9007199254740991 }).bytes).toEqual(encodeCommand('orderSubmission', { size: '9007199254740991' }).bytes);
+});

@@ -1,6 +1,6 @@
 import type { CheckResult, LastBlock, NodeStatistics, SpamStatistics, SubmitResult } from '../../node/responses.js';
 import type { NetworkRecord, NetworkStore } from '../../store/store.js';
-import { NetworkInUseError, NetworkNotFoundError } from '../errors.js';
+import { InvalidParamError, NetworkInUseError, NetworkNotFoundError } from '../errors.js';
 
 export type SendingMode = 'TYPE_ASYNC' | 'TYPE_SYNC' | 'TYPE_COMMIT';
 
@@ -29,6 +29,28 @@ export interface NodeClient {
 export type NodeClientFactory = (nodes: string[]) => NodeClient;
 
 /**
+ * Refuses node URLs a node client could not use. The spec's NodeUrl pattern
+ * lets through strings that are no URL at all for the WHATWG parser
+ * ("http://a:b:c", "http://~\"x") or that carry credentials; stored, they
+ * broke every later use of the network with an internal error. These are
+ * the rules the Vega node client applies when it is built.
+ */
+export function checkNodeUrls(nodes: readonly string[], path = '/nodes'): void {
+  nodes.forEach((raw, i) => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new InvalidParamError(`${path}/${i}`, 'url', 'the node URL is not a valid URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidParamError(`${path}/${i}`, 'url', 'a node URL must use http or https');
+    if (url.username || url.password || url.search || url.hash) {
+      throw new InvalidParamError(`${path}/${i}`, 'url', 'a node URL must not carry credentials, a query or a fragment');
+    }
+  });
+}
+
+/**
  * The networks the gateway knows (stored) and the one session methods use
  * (chosen at start). Keeps one node client per network in use, rebuilt when
  * its nodes change.
@@ -54,7 +76,8 @@ export class Networks {
 
   async describe(name: string): Promise<NetworkRecord & { health: NodeHealth[] }> {
     const network = await this.require(name);
-    if (name === this.active) return { ...network, health: await (await this.client()).health() };
+    // A client of its own, also for the active network: the active client's health is a probe of up
+    // to a few seconds ago, and the spec promises that every node is asked now.
     const client = this.factory(network.nodes);
     try {
       return { ...network, health: await client.health() };
@@ -64,6 +87,7 @@ export class Networks {
   }
 
   async add(network: NetworkRecord): Promise<NetworkRecord> {
+    checkNodeUrls(network.nodes);
     await this.store.insertNetwork(network);
     return network;
   }
@@ -75,6 +99,7 @@ export class Networks {
   }
 
   async update(network: NetworkRecord): Promise<NetworkRecord> {
+    checkNodeUrls(network.nodes);
     if (!(await this.store.updateNetwork(network))) throw new NetworkNotFoundError(network.name);
     if (network.name === this.active) await this.dropClient();
     return network;

@@ -45,7 +45,11 @@ function ruleMatches(rule: PolicyRule, subject: PolicySubject): boolean {
 export function evaluatePolicy(policy: Policy, subject: PolicySubject): PolicyVerdict {
   const index = policy.rules.findIndex((rule) => ruleMatches(rule, subject));
   const rule = policy.rules[index];
-  if (!rule) return { action: policy.default, decidedBy: 'policy default' };
+  if (!rule) {
+    // The default names no wallet either, so for a connection "approve" can only mean: let a person choose.
+    const action = policy.default === 'approve' && subject.kind === 'connection' ? 'ask' : policy.default;
+    return { action, decidedBy: 'policy default' };
+  }
   const decidedBy = `policy rule ${index + 1}`;
   if (rule.action === 'approve' && subject.kind === 'connection') {
     // Approving a connection means choosing a wallet; a rule that names none leaves the choice to a person.

@@ -8,6 +8,12 @@ import { ASK_EVERYTHING, evaluatePolicy, type Policy, type PolicySubject } from 
 export interface ReviewRequest extends PolicySubject {
   /** What is asked, shown to the reviewer. */
   details: Record<string, unknown>;
+  /**
+   * For a connection: whether a wallet exists. A policy rule that approves a
+   * connection with a wallet that is gone (removed or renamed since) then
+   * leaves the choice to a person, as a rule naming no wallet does.
+   */
+  walletExists?: (wallet: string) => Promise<boolean>;
 }
 
 export interface Review {
@@ -116,7 +122,10 @@ export class ReviewService extends EventEmitter<{ requested: [Review]; ended: [R
     if (request.commandType !== undefined) subject.commandType = request.commandType;
     if (request.publicKey !== undefined) subject.publicKey = request.publicKey;
 
-    const verdict = evaluatePolicy(this.policy, subject);
+    let verdict = evaluatePolicy(this.policy, subject);
+    if (verdict.action === 'approve' && verdict.wallet !== undefined && request.walletExists && !(await request.walletExists(verdict.wallet))) {
+      verdict = { action: 'ask', decidedBy: verdict.decidedBy };
+    }
     if (verdict.action === 'approve') {
       await this.record(review, 'approved', verdict.decidedBy, verdict.wallet ?? review.wallet);
       return verdict.wallet === undefined ? {} : { wallet: verdict.wallet };

@@ -99,7 +99,10 @@ export class Sessions {
     // Host names are case-insensitive: VEGA.XYZ and vega.xyz are one application with one connection.
     const hostname = requestedHost.toLowerCase();
     this.checkOrigin(origin, hostname);
-    const approval = await this.reviews.request({ kind: 'connection', hostname, wallet: null, details: {} }, signal);
+    const approval = await this.reviews.request(
+      { kind: 'connection', hostname, wallet: null, details: {}, walletExists: (name) => this.wallets.walletExists(name) },
+      signal,
+    );
     const wallet = approval.wallet;
     if (wallet === undefined || !(await this.wallets.walletExists(wallet))) throw new WalletNotFoundError(wallet ?? '');
     const token = newToken();

@@ -1,4 +1,5 @@
 import { protoCommands, protoEnums, protoMessages, type ProtoField } from '../../../generated/proto-layout.js';
+import { InvalidParamError } from '../errors.js';
 import { WireFormatError, WireWriter, readFields, toInt64 } from './wire.js';
 
 /**
@@ -20,7 +21,43 @@ function enumNumber(field: ProtoField, value: unknown): number {
   return number;
 }
 
-function scalar(field: ProtoField, value: unknown): bigint | string | null {
+/**
+ * A value the command's JSON Schema lets through but its protobuf field cannot
+ * hold: the schema takes any JSON integer (and 20-digit strings) for 64-bit
+ * fields, so 1e308 or 2^64 pass it. Refused as invalid params, not left to
+ * fail deep in the varint writer as an internal error.
+ */
+export class CommandValueRangeError extends InvalidParamError {
+  constructor(path: string, type: string, value: unknown) {
+    super(path, 'range', `${String(value)} does not fit in a protobuf ${type}`);
+  }
+}
+
+const INTEGER_RANGES: Partial<Record<ProtoField['type'], readonly [bigint, bigint]>> = {
+  uint64: [0n, (1n << 64n) - 1n],
+  int64: [-(1n << 63n), (1n << 63n) - 1n],
+  uint32: [0n, (1n << 32n) - 1n],
+  int32: [-(1n << 31n), (1n << 31n) - 1n],
+};
+
+function integer(field: ProtoField, value: unknown, path: string): bigint {
+  // JSON.parse has already rounded a number beyond 2^53: signing it would sign another amount than the one sent.
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) {
+    throw new InvalidParamError(path, 'range', `${String(value)} is not exact as a JSON number; send 64-bit integers as decimal strings`);
+  }
+  let n: bigint;
+  try {
+    n = BigInt(value as string | number);
+  } catch {
+    // Fractions, NaN, strings that are not decimal integers.
+    throw new CommandValueRangeError(path, field.type, value);
+  }
+  const range = INTEGER_RANGES[field.type];
+  if (range && (n < range[0] || n > range[1])) throw new CommandValueRangeError(path, field.type, value);
+  return n;
+}
+
+function scalar(field: ProtoField, value: unknown, path: string): bigint | string | null {
   switch (field.type) {
     case 'string':
       return value as string;
@@ -29,39 +66,41 @@ function scalar(field: ProtoField, value: unknown): bigint | string | null {
     case 'enum':
       return BigInt(enumNumber(field, value));
     default:
-      return BigInt(value as string | number);
+      return integer(field, value, path);
   }
 }
 
 const isDefault = (v: bigint | string | null) => v === '' || v === 0n;
 
-function writeField(w: WireWriter, field: ProtoField, value: unknown): void {
+function writeField(w: WireWriter, field: ProtoField, value: unknown, path: string): void {
   if (field.type === 'message') {
-    w.bytesField(field.number, encodeMessage(field.ref as string, value as Json));
+    w.bytesField(field.number, encodeMessage(field.ref as string, value as Json, path));
     return;
   }
-  const v = scalar(field, value);
+  const v = scalar(field, value, path);
   if (v === null) return;
   if (!field.optional && isDefault(v)) return;
   if (typeof v === 'string') w.stringField(field.number, v);
   else w.varintField(field.number, v);
 }
 
-export function encodeMessage(name: string, value: Json): Uint8Array {
+/** `path` is the JSON pointer of `value` in the request, for errors about it. */
+export function encodeMessage(name: string, value: Json, path = ''): Uint8Array {
   const fields = protoMessages[name];
   if (!fields) throw new WireFormatError(`unknown message ${name}`);
   const w = new WireWriter();
   for (const field of fields) {
     const v = value[field.json];
     if (v === undefined || v === null) continue;
+    const at = `${path}/${field.json}`;
     if (field.repeated) {
       if (field.type !== 'message' && field.type !== 'string') throw new WireFormatError(`${name}.${field.json}: repeated ${field.type} is not supported`);
-      for (const item of v as unknown[]) {
-        if (field.type === 'message') w.bytesField(field.number, encodeMessage(field.ref as string, item as Json));
+      (v as unknown[]).forEach((item, i) => {
+        if (field.type === 'message') w.bytesField(field.number, encodeMessage(field.ref as string, item as Json, `${at}/${i}`));
         else w.stringField(field.number, item as string);
-      }
+      });
     } else {
-      writeField(w, field, v);
+      writeField(w, field, v, at);
     }
   }
   return w.finish();
@@ -113,11 +152,14 @@ export function decodeMessage(name: string, bytes: Uint8Array): Json {
 
 export const supportedCommands = (): string[] => Object.keys(protoCommands);
 
-/** The command of a dApp's JSON ({"voteSubmission": {...}}) as InputData's oneof field and bytes. */
-export function encodeCommand(commandType: string, value: Json): { field: number; bytes: Uint8Array } {
+/**
+ * The command of a dApp's JSON ({"voteSubmission": {...}}) as InputData's oneof field and bytes.
+ * `path` is where that JSON sits in the request (the encodedTransaction param), for CommandValueRangeError.
+ */
+export function encodeCommand(commandType: string, value: Json, path = '/encodedTransaction'): { field: number; bytes: Uint8Array } {
   const command = protoCommands[commandType];
   if (!command) throw new WireFormatError(`unsupported command ${commandType}`);
-  return { field: command.field, bytes: encodeMessage(command.message, value) };
+  return { field: command.field, bytes: encodeMessage(command.message, value, `${path}/${commandType}`) };
 }
 
 /** InputData's command back to its JSON form, for reviews and checks. */
