@@ -1,28 +1,35 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, openSync, readFileSync, statSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 
 /**
  * The operator door's bearer token: 256 random bits, written once at first
  * start to a file only its owner can read. Returns the token.
  */
 export function ensureAdminToken(path: string): { token: string; created: boolean } {
+  // Written whole to a private file, flushed, then linked into place: a crash at any moment
+  // leaves either no token file or a complete one, never an empty one.
+  const token = randomBytes(32).toString('base64url');
+  const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(draft, 'wx', 0o600);
   try {
-    const fd = openSync(path, 'wx', 0o600);
-    const token = randomBytes(32).toString('base64url');
-    try {
-      writeSync(fd, `${token}\n`);
-    } finally {
-      closeSync(fd);
-    }
+    writeSync(fd, `${token}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(draft, path);
     return { token, created: true };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    unlinkSync(draft);
   }
   // Someone may have loosened the mode since; tighten it again.
   if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
-  const token = readFileSync(path, 'utf8').trim();
-  if (token.length < 32) throw new Error(`the operator token in ${path} is too short; delete the file to make a new one`);
-  return { token, created: false };
+  const existing = readFileSync(path, 'utf8').trim();
+  if (existing.length < 32) throw new Error(`the operator token in ${path} is too short; delete the file to make a new one`);
+  return { token: existing, created: false };
 }
 
 export function readAdminToken(path: string): string {

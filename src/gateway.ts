@@ -171,6 +171,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
         closing ??= (async () => {
           // Waiting callers get 3000 while their connections are still open to carry it.
           await reviews.closeAll();
+          // So do transactions still being prepared (a proof of work can run for many seconds).
+          transactions.close();
           await new Promise((resolve) => setImmediate(resolve));
           await stopAll();
         })();

@@ -3,8 +3,8 @@ import { schema_TransactionCommand } from '../../../generated/validators.js';
 import { TransactionFailedError } from '../../node/errors.js';
 import type { SpamStatistics } from '../../node/responses.js';
 import type { KeyRecord, WalletStore } from '../../store/store.js';
-import { signMessage, transactionSigningMessage } from '../crypto/ed25519.js';
-import { InvalidParamError, KeyNotAllowedError, KeyTaintedError, NodeRejectedTransactionError, SpamLimitError } from '../errors.js';
+import { signMessageWithKey, transactionSigningMessage } from '../crypto/ed25519.js';
+import { InvalidParamError, KeyNotAllowedError, KeyTaintedError, NodeRejectedTransactionError, ReviewClosedError, SpamLimitError } from '../errors.js';
 import type { NodeClient, Networks, SendingMode } from '../network/networks.js';
 import type { ReviewService } from '../review/review-service.js';
 import type { Session, Sessions } from '../session/sessions.js';
@@ -96,6 +96,9 @@ export class Transactions {
   private readonly queue = new KeyQueue();
   private readonly spam = new SpamTracker();
   private readonly now: () => Date;
+  /** One controller per transaction being prepared (review, build, proof of work); close() aborts them. */
+  private readonly preparing = new Set<AbortController>();
+  private closed = false;
 
   constructor(
     private readonly sessions: Sessions,
@@ -140,7 +143,36 @@ export class Transactions {
     return { receivedAt, sentAt, txHash: built.txHash };
   }
 
+  /**
+   * Shutdown: a transaction still being prepared ends at once with 3000 (closed
+   * by the wallet side), as a request waiting for review does, instead of
+   * proving work for many more seconds until the doors drop its connection.
+   * One already handed to a node is left to finish within the doors' grace
+   * period: cutting it short could hide that the node has it.
+   */
+  close(): void {
+    this.closed = true;
+    for (const controller of this.preparing) controller.abort(new ReviewClosedError());
+    this.preparing.clear();
+  }
+
   private async prepareAndBuild(request: TransactionRequest, purpose: SendingMode | 'sign' | 'check'): Promise<{ built: Built; client: NodeClient }> {
+    if (this.closed) throw new ReviewClosedError();
+    // Per transaction, so that no long-lived signal collects a record of every request (AbortSignal.any on Node 20).
+    const shutdown = new AbortController();
+    this.preparing.add(shutdown);
+    try {
+      return await this.prepareAndBuildUnder({ ...request, signal: AbortSignal.any([request.signal, shutdown.signal]) }, purpose);
+    } catch (error) {
+      // Whatever the abort broke on the way (node call, proof of work), the caller learns that the gateway closed.
+      if (shutdown.signal.aborted) throw shutdown.signal.reason;
+      throw error;
+    } finally {
+      this.preparing.delete(shutdown);
+    }
+  }
+
+  private async prepareAndBuildUnder(request: TransactionRequest, purpose: SendingMode | 'sign' | 'check'): Promise<{ built: Built; client: NodeClient }> {
     // Bad input is refused before anything else, whoever sends it.
     const command = parseCommand(request.encodedTransaction);
     const session = await this.sessions.resolve(request.token, request.origin);
@@ -172,12 +204,13 @@ export class Transactions {
   }
 
   private async build(wallet: string, key: KeyRecord, command: Command, client: NodeClient, signal: AbortSignal): Promise<Built> {
-    const secret = this.keyring.secretKey(wallet, key.index, key.publicKey);
+    // Fails fast on a locked wallet; asked again below, in case it locked during the node calls.
+    this.keyring.signingKey(wallet, key.index, key.publicKey);
     const [block, stats] = await Promise.all([client.lastBlock(signal), client.spamStatistics(key.publicKey, signal)]);
     checkCounters(stats, command);
     const difficulty = this.spam.difficultyFor(key.publicKey, block, stats);
     const inputData = encodeInputData({ nonce: newNonce(), blockHeight: block.height, commandField: command.field, command: command.bytes });
-    const signature = signMessage(secret, transactionSigningMessage(block.chainId, inputData));
+    const signature = signMessageWithKey(this.keyring.signingKey(wallet, key.index, key.publicKey), transactionSigningMessage(block.chainId, inputData));
     const tid = newTid();
     const nonce = await this.pow.solve(block.hash, tid, difficulty, signal);
     const tx: SignedTransaction = {
