@@ -2,8 +2,10 @@
  * Vega signing rules: pure Ed25519 (RFC 8032) applied to the SHA3-256 digest
  * of the message, never to the raw message and never Ed25519ph.
  *
- * Everything goes through node:crypto. Key objects are built per call and not
- * cached, so no secret outlives the call that needed it.
+ * Everything goes through node:crypto. Building a private KeyObject from raw
+ * bytes costs about ten signatures (OpenSSL 3 decodes the DER and derives the
+ * public key), so signers that sign often keep one: see Keyring.signingKey,
+ * which drops it when the wallet locks (OpenSSL clears the key when it frees it).
  */
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 
@@ -51,7 +53,13 @@ function sha3(message: Uint8Array): Buffer {
 /** Vega signature: Ed25519 over SHA3-256(message). Returns the 64-byte signature. */
 export function signMessage(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
   if (!(message instanceof Uint8Array)) throw new TypeError('the message must be a Uint8Array');
-  const key = ed25519PrivateKeyObject(secretKey);
+  return signMessageWithKey(ed25519PrivateKeyObject(secretKey), message);
+}
+
+/** signMessage with a private KeyObject made earlier (ed25519PrivateKeyObject). */
+export function signMessageWithKey(key: KeyObject, message: Uint8Array): Uint8Array {
+  if (!(message instanceof Uint8Array)) throw new TypeError('the message must be a Uint8Array');
+  if (key.type !== 'private' || key.asymmetricKeyType !== 'ed25519') throw new TypeError('the key must be a private Ed25519 key');
   return new Uint8Array(sign(null, sha3(message), key));
 }
 

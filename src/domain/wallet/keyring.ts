@@ -1,3 +1,5 @@
+import type { KeyObject } from 'node:crypto';
+import { ed25519PrivateKeyObject } from '../crypto/ed25519.js';
 import { WalletLockedError } from '../errors.js';
 import { deriveKeyPair, type KeyDerivationVersion } from './hd.js';
 
@@ -9,6 +11,8 @@ interface Unlocked {
   timer: NodeJS.Timeout;
   /** Private keys derived so far, by public key. */
   secretKeys: Map<string, Uint8Array>;
+  /** node:crypto key objects of the keys that have signed, by public key; dropped on lock. */
+  signingKeys: Map<string, KeyObject>;
 }
 
 /**
@@ -22,7 +26,7 @@ export class Keyring {
   /** Takes ownership of `seed`: it is wiped when the wallet locks. */
   unlock(wallet: string, seed: Uint8Array, version: KeyDerivationVersion, idleMs: number): void {
     this.lock(wallet);
-    const entry: Unlocked = { seed, version, idleMs, timer: this.timer(wallet, idleMs), secretKeys: new Map() };
+    const entry: Unlocked = { seed, version, idleMs, timer: this.timer(wallet, idleMs), secretKeys: new Map(), signingKeys: new Map() };
     this.unlocked.set(wallet, entry);
   }
 
@@ -37,6 +41,8 @@ export class Keyring {
     entry.seed.fill(0);
     for (const key of entry.secretKeys.values()) key.fill(0);
     entry.secretKeys.clear();
+    // A KeyObject cannot be wiped from here; OpenSSL clears the key when the object is collected.
+    entry.signingKeys.clear();
     this.unlocked.delete(wallet);
   }
 
@@ -76,6 +82,21 @@ export class Keyring {
       entry.secretKeys.set(publicKey, secret);
     }
     return secret;
+  }
+
+  /**
+   * The key at `index` as a node:crypto private key, made once and kept until the
+   * wallet locks: making one costs about ten signatures, and a KeyObject made per
+   * signature would leave one more copy of the key on the heap each time, until collected.
+   */
+  signingKey(wallet: string, index: number, publicKey: string): KeyObject {
+    const entry = this.touch(wallet);
+    let key = entry.signingKeys.get(publicKey);
+    if (!key) {
+      key = ed25519PrivateKeyObject(this.secretKey(wallet, index, publicKey));
+      entry.signingKeys.set(publicKey, key);
+    }
+    return key;
   }
 
   private touch(wallet: string): Unlocked {

@@ -1,5 +1,5 @@
 import type { KeyRecord, MetadataEntry, WalletStore } from '../../store/store.js';
-import { signMessage, verifyMessage } from '../crypto/ed25519.js';
+import { signMessageWithKey, verifyMessage } from '../crypto/ed25519.js';
 import { InvalidParamError, KeyNotFoundError, KeyTaintStateError, KeyTaintedError, WalletNotFoundError } from '../errors.js';
 import { deriveKeyPair } from './hd.js';
 import type { Keyring } from './keyring.js';
@@ -105,8 +105,7 @@ export class Keys {
   async sign(wallet: string, publicKey: string, encodedMessage: string): Promise<string> {
     const key = await this.require(wallet, publicKey);
     if (key.tainted) throw new KeyTaintedError(wallet, publicKey);
-    const secret = this.keyring.secretKey(wallet, key.index, publicKey);
-    return toBase64(signMessage(secret, fromBase64(encodedMessage)));
+    return toBase64(signMessageWithKey(this.keyring.signingKey(wallet, key.index, publicKey), fromBase64(encodedMessage)));
   }
 
   /** The 64-byte private key (seed then public key) in hex, for the owner's backup. */

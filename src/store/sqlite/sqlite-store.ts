@@ -236,6 +236,9 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    // Audit events still waiting for their group commit are written, not lost.
+    this.audit.flush();
+    this.db.close();
   }
 }
