@@ -41,14 +41,8 @@ export interface DecodeRules {
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/**
- * Parses without judging: used for transactions already accepted earlier
- * (replaying a data file), where re-running the checks could only disagree if
- * the rules changed in between.
- */
-export function parseTransaction(bytes: Uint8Array): NodeTransaction {
-  const tx = decodeTransaction(bytes);
-  const input = decodeInputData(tx.inputData);
+/** The node's view of a decoded transaction. */
+function nodeTransaction(bytes: Uint8Array, tx: ReturnType<typeof decodeTransaction>, input: ReturnType<typeof decodeInputData>): NodeTransaction {
   return {
     bytes,
     hash: transactionHash(bytes),
@@ -60,6 +54,17 @@ export function parseTransaction(bytes: Uint8Array): NodeTransaction {
     command: input.command,
     ...(tx.pow ? { pow: tx.pow } : {}),
   };
+}
+
+/**
+ * Parses without judging: used for transactions already accepted earlier
+ * (replaying a data file), where re-running the checks could only disagree if
+ * the rules changed in between.
+ */
+export function parseTransaction(bytes: Uint8Array): NodeTransaction {
+  const tx = decodeTransaction(bytes);
+  const input = decodeInputData(tx.inputData);
+  return nodeTransaction(bytes, tx, input);
 }
 
 /** Decodes and validates; throws a TxRejection with code 60 at the first problem. */
@@ -113,15 +118,5 @@ export function decodeAndValidate(bytes: Uint8Array, rules: DecodeRules): NodeTr
     }
   }
 
-  return {
-    bytes,
-    hash: transactionHash(bytes),
-    party: tx.pubKey,
-    version: tx.version,
-    nonce: input.nonce,
-    blockHeight: input.blockHeight,
-    commandField: input.commandField,
-    command: input.command,
-    ...(tx.pow ? { pow: tx.pow } : {}),
-  };
+  return nodeTransaction(bytes, tx, input);
 }

@@ -6,8 +6,9 @@
  * throw out of here.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
+import { listen, refuseUnparsableRequests } from '../transport/listen.js';
 import type { Chain } from './chain.js';
 import { BROADCAST_TYPES, GRPC, RestError, badRequest, broadcastType, parseBody, renderJson, transactionBytesFromJson, txBytesField, txObjectField, vegaApiError } from './rest-json.js';
 import {
@@ -231,28 +232,17 @@ export async function startRestServer(options: { host: string; port: number; bac
   });
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  refuseUnparsableRequests(server);
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const { url, port } = await listen(server, options.port, options.host);
 
   return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
+    url,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

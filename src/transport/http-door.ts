@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../logger.js';
 import type { Door, RequestContext } from '../rpc/context.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import type { FailureLimiter } from '../rpc/failure-limiter.js';
+import { listen, refuseUnparsableRequests } from './listen.js';
 
 export interface TransportLimits {
   /** Largest HTTP body accepted, in bytes. */
@@ -242,10 +243,7 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxHeadersCount = 100;
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  refuseUnparsableRequests(server);
   // Sockets with a request in progress; the others can be cut at once on shutdown
   // (closeIdleConnections() misses sockets that never sent a request, as fetch's spare connections).
   const busy = new WeakSet<Socket>();
@@ -316,19 +314,11 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
     });
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const { url, port } = await listen(server, options.port, options.host);
 
   return {
-    url: `http://${hostForUrl}:${address.port}`,
-    port: address.port,
+    url,
+    port,
     broadcast(method, params) {
       const frame = JSON.stringify({ jsonrpc: '2.0', method, params });
       for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(frame);
