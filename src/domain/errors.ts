@@ -13,8 +13,6 @@ export type ErrorCategory =
   | 'application'
   /** The network or a node failed. */
   | 'network'
-  /** The method exists in the contract but is not served yet. */
-  | 'unavailable'
   /** The caller's token or Origin does not authorise the request. */
   | 'authentication'
   /** The owner (or a policy rule) rejected the request. */
@@ -77,11 +75,6 @@ export class UnsupportedKeyDerivationVersionError extends InvalidParamError {
   }
 }
 
-export class NotAvailableYetError extends DomainError {
-  constructor(method: string) {
-    super('unavailable', 'not_available_yet', `${method} is part of the API but is not available in this version of the gateway yet`, { method });
-  }
-}
 
 /** Data in the store failed an integrity check (corrupted or tampered ciphertext, impossible row). */
 export class StoreIntegrityError extends Error {
