@@ -8,6 +8,16 @@ export interface PendingReview {
   details: Record<string, unknown>;
 }
 
+/** The reviews pending now, oldest first, as the operator door lists them. */
+export async function pendingReviews(gw: TestGateway): Promise<PendingReview[]> {
+  return ((await gw.call('admin.list_reviews')) as { reviews: PendingReview[] }).reviews;
+}
+
+/** The audit log, newest first, filtered the way admin.list_audit_events takes it. */
+export async function auditEvents(gw: TestGateway, filter: Record<string, unknown> = {}): Promise<any[]> {
+  return ((await gw.call('admin.list_audit_events', filter)) as { events: any[] }).events;
+}
+
 /** Waits (polling the operator door, as a reviewer would) until a review is pending, and returns the oldest. */
 export async function nextReview(gw: TestGateway, timeoutMs = 5000): Promise<PendingReview> {
   const deadline = Date.now() + timeoutMs;

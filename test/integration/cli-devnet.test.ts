@@ -7,114 +7,20 @@
  * running this file alone, run `npx tsc -p tsconfig.build.json` before.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { encodeInputData, encodeTransaction, transactionHash } from '../../src/domain/vega/transaction.js';
 import { WireWriter } from '../../src/domain/vega/wire.js';
+import { cliSandbox, closedPort, requireBuild, stop, type Launched } from '../helpers/cli.js';
+import { cancelCommand, PUB_KEY, signTransaction, type Command } from '../helpers/transaction.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'wallet-gateway');
-
-const scratch: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'wallet-gateway-cli-devnet-'));
-  scratch.push(dir);
-  return dir;
-}
-
-/** A home of its own: nothing here may touch the real user's data directory. */
-const HOME = tempDir();
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME, NODE_NO_WARNINGS: '1' };
-  delete env.WALLET_GATEWAY_HOME;
-  delete env.XDG_DATA_HOME;
-  return env;
-}
-
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI to its end; stdin stays an open pipe, so a command waiting for input times out instead of passing. */
-function run(args: string[], timeoutMs = 10_000): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`wallet-gateway ${args.join(' ')} still ran after ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  /** The banner's match. */
-  banner: RegExpExecArray;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const running = new Set<ChildProcessWithoutNullStreams>();
-
-/** Starts a long-running command and resolves once its stdout matches `ready`. */
-function launch(args: string[], ready: RegExp): Promise<Running> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-      child.on('exit', (code, signal) => {
-        running.delete(child);
-        done({ code, signal });
-      }),
-    );
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} was not ready within 10 s\nstdout: ${stdout}\nstderr: ${stderr}`)), 10_000);
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text;
-      const banner = ready.exec(stdout);
-      if (banner) {
-        clearTimeout(timer);
-        resolve({ child, banner, stdout: () => stdout, stderr: () => stderr, exited });
-      }
-    });
-    void exited.then(({ code }) => {
-      clearTimeout(timer);
-      reject(new Error(`${args.join(' ')} exited with ${code} before it was ready\nstdout: ${stdout}\nstderr: ${stderr}`));
-    });
-  });
-}
-
-async function stop(proc: Running, signal: NodeJS.Signals) {
-  proc.child.kill(signal);
-  const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`ignored ${signal} for 5 s`)), 5_000).unref());
-  return Promise.race([proc.exited, late]);
-}
+const cli = cliSandbox('wallet-gateway-cli-devnet-');
+const { tempDir, run, launch, startServe: startServeOn } = cli;
 
 // ---------------------------------------------------------------- a development node run by the CLI
 
 const DEVNET_READY = /url\s+(http:\/\/127\.0\.0\.1:\d+)\n\s+chain id\s+(\S+)\n\s+height\s+(\d+)\n[^]*Stop with Ctrl\+C\.\n/;
 
-interface Devnet extends Running {
+interface Devnet extends Launched {
   url: string;
   chainId: string;
   /** The height printed at start. */
@@ -146,79 +52,23 @@ async function waitForHeight(node: string, atLeast: bigint, withinMs = 5_000): P
 
 // ---------------------------------------------------------------- serve
 
-/** The banner lines the tests read: both doors, then the network and (without --network) the in-process node. */
-const SERVE_READY = /application door\s+(http:\/\/127\.0\.0\.1:\d+)[^]*operator door\s+(http:\/\/127\.0\.0\.1:\d+)[^]*\n {2}network\s+(\S+)([^\n]*)\n(?: {2}devnet\s+(http:\/\/127\.0\.0\.1:\d+)\s+\(chain id (\S+)\)\n)?Stop with Ctrl\+C\.\n/;
-
-interface Served extends Running {
-  applicationUrl: string;
-  operatorUrl: string;
-  network: string;
-  /** The rest of the network line, e.g. the node list. */
-  networkNote: string;
-  devnetUrl: string | undefined;
-  devnetChainId: string | undefined;
-  dataDir: string;
-}
-
-async function startServe(dataDir: string, extra: string[] = []): Promise<Served> {
-  const proc = await launch(['serve', '--data-dir', dataDir, '--port', '0', '--admin-port', '0', '--log-level', 'warn', ...extra], SERVE_READY);
-  const [, applicationUrl, operatorUrl, network, networkNote, devnetUrl, devnetChainId] = proc.banner;
-  return { ...proc, applicationUrl: applicationUrl!, operatorUrl: operatorUrl!, network: network!, networkNote: networkNote!, devnetUrl, devnetChainId, dataDir };
-}
+const startServe = (dataDir: string, extra: string[] = []) => startServeOn(dataDir, ['--log-level', 'warn', ...extra]);
 
 async function rpc(url: string, method: string, params: unknown = {}) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
   return (await res.json()) as { result?: Record<string, unknown>; error?: { code: number; message: string } };
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
+// Broader than the shared noStackTrace: it also catches frames without parentheses.
 const noStackTrace = (text: string) => expect(text).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 
-// ---------------------------------------------------------------- transactions built here
-
-/** v2 key 1 of the facts-sheet test mnemonic (§5.1). */
-const PUB_KEY = 'b5fd9d3c4ad553cb3196303b6e6df7f484cf7f5331a572a45031239fd71ad8a0';
-const PRIVATE_KEY = createPrivateKey({
-  key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from('0bfdfb4a04e22d7252a4f24eb9d0f35a82efdc244cb0876d919361e61f6f56a2', 'hex')]),
-  format: 'der',
-  type: 'pkcs8',
-});
-
-const sha3 = (data: Uint8Array | string) => createHash('sha3-256').update(data).digest();
-
-function leadingZeroBits(digest: Uint8Array): number {
-  let bits = 0;
-  for (const byte of digest) {
-    if (byte !== 0) return bits + Math.clz32(byte) - 24;
-    bits += 8;
-  }
-  return bits;
-}
+// ---------------------------------------------------------------- transactions built here (../helpers/transaction.ts)
 
 /** A signed V3 transaction with its proof of work, against the node's current block. */
-async function buildTransaction(node: string, command: { field: number; bytes: Uint8Array }) {
+async function buildTransaction(node: string, command: Command) {
   const last = (await getJson(`${node}/blockchain/height`)).body as { height: string; hash: string; chainId: string; spamPowDifficulty: number };
-  const inputData = encodeInputData({ nonce: BigInt(`0x${randomBytes(6).toString('hex')}`) + 1n, blockHeight: BigInt(last.height), commandField: command.field, command: command.bytes });
-  const signature = sign(null, sha3(Buffer.concat([Buffer.from(last.chainId), Buffer.from([0]), inputData])), PRIVATE_KEY).toString('hex');
-  const tid = randomBytes(32).toString('hex');
-  let nonce = 0n;
-  for (const n = Buffer.alloc(8); ; nonce++) {
-    n.writeBigUInt64BE(nonce);
-    if (leadingZeroBits(sha3(Buffer.concat([Buffer.from(`Vega_SPAM_PoW${last.hash}${tid}`), n]))) >= last.spamPowDifficulty) break;
-  }
-  const bytes = encodeTransaction({ inputData, signature: { value: signature, algo: 'vega/ed25519', version: 1 }, pubKey: PUB_KEY, version: 3, pow: { tid, nonce } });
-  return { tx: Buffer.from(bytes).toString('base64'), hash: transactionHash(bytes) };
+  return signTransaction({ chainId: last.chainId, height: BigInt(last.height), command, pow: { blockHash: last.hash, bits: last.spamPowDifficulty } });
 }
-
-/** orderCancellation (field 1002) of every order in one market: a command with no spam policy. */
-const cancelAll = () => ({ field: 1002, bytes: new WireWriter().stringField(2, randomBytes(32).toString('hex')).finish() });
 
 async function post(url: string, body: unknown) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -226,16 +76,9 @@ async function post(url: string, body: unknown) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
-beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'devnet.js'))) {
-    throw new Error('dist/ is missing or old: run `npx tsc -p tsconfig.build.json` (npm test does it) before this file');
-  }
-});
+beforeAll(() => requireBuild('devnet.js'));
 
-afterAll(() => {
-  for (const child of running) child.kill('SIGKILL');
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cli.cleanup());
 
 // ---------------------------------------------------------------- tests
 
@@ -297,7 +140,7 @@ describe('wallet-gateway devnet', () => {
   it('finds a sent transaction by hash once a block holds it, shows its block, and answers 404 for an unknown hash', async () => {
     const node = await startDevnet(['--chain-id', 'lookup-chain', '--block-time-ms', '100']);
     try {
-      const sent = await buildTransaction(node.url, cancelAll());
+      const sent = await buildTransaction(node.url, cancelCommand());
       const committed = await post(`${node.url}/transaction/raw`, { tx: sent.tx, type: 'TYPE_COMMIT' });
       expect(committed.status).toBe(200);
       expect(committed.body).toMatchObject({ success: true, txHash: sent.hash, code: 0 });

@@ -7,20 +7,12 @@
  * alone, build first with `npx tsc -p tsconfig.build.json`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deriveKeyPair, recoveryPhraseToSeed } from '../../src/domain/wallet/hd.js';
+import { FIRST_KEY as KEY1 } from '../helpers/app.js';
+import { cliSandbox, noStackTrace, requireBuild, type Served } from '../helpers/cli.js';
+import { SEED_PHRASE } from '../helpers/gateway.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'wallet-gateway');
-
-const SEED_PHRASE =
-  'swing ceiling chaos green put insane ripple desk match tip melt usual shrug turkey renew icon parade veteran lens govern path rough page render';
-// vega-facts.md §5.1 and §5.2
-const KEY1 = 'b5fd9d3c4ad553cb3196303b6e6df7f484cf7f5331a572a45031239fd71ad8a0';
+// vega-facts.md §5.1 (KEY1, the seed phrase's first key) and §5.2
 const MESSAGE = "Je ne connaîtrai pas la peur car la peur tue l'esprit.";
 const SIGNATURE = 'StH82RHxjQ3yTeaSN25b6sJwAyLiq1CDvPWf0X4KIf/WTIjkunkWKn1Gq9ntCoGBfBZIyNfpPtGx0TSZsSrbCA==';
 const PASSPHRASE = 'cli-keys-first-passphrase-51';
@@ -34,96 +26,12 @@ const KEY2 = (() => {
   return pair.publicKey;
 })();
 
-const scratch: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'wallet-gateway-cli-keys-'));
-  scratch.push(dir);
-  return dir;
-}
+const cli = cliSandbox('wallet-gateway-cli-keys-');
+const { tempDir, run, startServe } = cli;
 
-/** A home of its own, so nothing the CLI does can reach the real user's data directory. */
-const HOME = tempDir();
-const childEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME, NODE_NO_WARNINGS: '1' };
-  delete env.WALLET_GATEWAY_HOME;
-  delete env.XDG_DATA_HOME;
-  return env;
-};
+beforeAll(() => requireBuild('main.js'));
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI to completion. Its stdin is an open pipe, not a terminal: a
- * command that wrongly waits for input hangs and is killed, failing the test.
- */
-function run(args: string[], timeoutMs = 10_000): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`wallet-gateway ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-interface Served {
-  child: ChildProcessWithoutNullStreams;
-  operatorUrl: string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `serve` on ports picked by the OS and waits for its banner. */
-function startServe(dataDir: string): Promise<Served> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--port', '0', '--admin-port', '0'], {
-      cwd: ROOT,
-      env: childEnv(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-    const timer = setTimeout(() => reject(new Error(`serve did not start within 10 s\nstdout: ${stdout}\nstderr: ${stderr}`)), 10_000);
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-      const operator = /operator door\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-      if (operator?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, operatorUrl: operator[1], exited });
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code} before it was ready\nstdout: ${stdout}\nstderr: ${stderr}`));
-    });
-  });
-}
-
-const noStackTrace = (text: string) => expect(text).not.toMatch(/^\s+at .+\(.*:\d+:\d+\)$/m);
-
-beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
-    throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` (npm test does it) before this file');
-  }
-});
-
-afterAll(() => {
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cli.cleanup());
 
 describe('key, message and wallet-state commands against a running gateway', () => {
   let served: Served;
@@ -136,13 +44,7 @@ describe('key, message and wallet-state commands against a running gateway', () 
     const dataDir = tempDir();
     served = await startServe(dataDir);
     conn = ['--admin-url', served.operatorUrl, '--data-dir', dataDir];
-    const secrets = tempDir();
-    passphraseFile = join(secrets, 'old.txt');
-    newPassphraseFile = join(secrets, 'new.txt');
-    phraseFile = join(secrets, 'phrase.txt');
-    writeFileSync(passphraseFile, `${PASSPHRASE}\n`, { mode: 0o600 });
-    writeFileSync(newPassphraseFile, `${NEW_PASSPHRASE}\n`, { mode: 0o600 });
-    writeFileSync(phraseFile, `${SEED_PHRASE}\n`, { mode: 0o600 });
+    ({ old: passphraseFile, new: newPassphraseFile, phrase: phraseFile } = cli.secretFiles({ old: PASSPHRASE, new: NEW_PASSPHRASE, phrase: SEED_PHRASE }));
   });
 
   afterAll(async () => {

@@ -6,127 +6,26 @@
  * Needs dist/: `npx tsc -p tsconfig.build.json` (npm test builds it first).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { SEED_PASSPHRASE, SEED_PHRASE, startTestGateway, type RpcReply, type TestGateway } from '../helpers/gateway.js';
-import { nextReview } from '../helpers/review.js';
+import { importSeedWallet } from '../helpers/app.js';
+import { cliSandbox, exitWithin, requireBuild, type Cli } from '../helpers/cli.js';
+import { SEED_PASSPHRASE, startTestGateway, type RpcReply, type TestGateway } from '../helpers/gateway.js';
+import { nextReview, pendingReviews } from '../helpers/review.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'wallet-gateway');
-const HOME = mkdtempSync(join(tmpdir(), 'wallet-gateway-review-home-'));
-
-/** Keeps the child away from the real user's data directory. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME, NODE_NO_WARNINGS: '1' };
-  delete env.WALLET_GATEWAY_HOME;
-  delete env.XDG_DATA_HOME;
-  return env;
-}
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface Cli {
-  child: ChildProcessWithoutNullStreams;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<Exit>;
-  /** Sends one answer line. */
-  answer(line: string): void;
-  /**
-   * Waits until the output after what earlier waits matched contains the
-   * pattern; fails with everything printed so far if it does not come in time
-   * or the process ends first.
-   */
-  waitFor(pattern: string | RegExp, ms?: number): Promise<string>;
-}
-
-const running = new Set<ChildProcessWithoutNullStreams>();
-
-function spawnCli(args: string[]): Cli {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-  running.add(child);
-  let stdout = '';
-  let stderr = '';
-  let cursor = 0;
-  let done = false;
-  const changed = new Set<() => void>();
-  const notify = () => changed.forEach((listener) => listener());
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    notify();
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<Exit>((resolve) =>
-    child.on('close', (code, signal) => {
-      running.delete(child);
-      done = true;
-      notify();
-      resolve({ code, signal });
-    }),
-  );
-  return {
-    child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    exited,
-    answer: (line) => child.stdin.write(`${line}\n`),
-    // Generous: it only matters when the text never comes, and a busy machine can be slow to start a process.
-    waitFor(pattern, ms = 10_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const rest = stdout.slice(cursor);
-          const at = typeof pattern === 'string' ? rest.indexOf(pattern) : rest.search(pattern);
-          if (at >= 0) {
-            const match = typeof pattern === 'string' ? pattern : (rest.match(pattern)?.[0] ?? '');
-            cursor += at + match.length;
-            finish();
-            resolve(rest.slice(0, at + match.length));
-          } else if (done) {
-            finish();
-            reject(new Error(`the process ended before printing ${String(pattern)}\nstdout: ${stdout}\nstderr: ${stderr}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          finish();
-          reject(new Error(`no ${String(pattern)} within ${ms} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-        }, ms);
-        const finish = () => {
-          clearTimeout(timer);
-          changed.delete(check);
-        };
-        changed.add(check);
-        check();
-      });
-    },
-  };
-}
+const cli = cliSandbox('wallet-gateway-review-home-');
+const HOME = cli.home;
 
 /** Runs a command that should end by itself, with stdin an open pipe (no terminal). */
-async function runCli(args: string[], ms = 5000): Promise<Exit & { stdout: string; stderr: string }> {
-  const cli = spawnCli(args);
-  const timer = setTimeout(() => cli.child.kill('SIGKILL'), ms);
-  const exit = await cli.exited;
-  clearTimeout(timer);
-  return { ...exit, stdout: cli.stdout(), stderr: cli.stderr() };
-}
+const runCli = (args: string[]) => cli.run(args, 5000);
 
-/** Fails if the process is not gone within `ms`. */
-function exitWithin(cli: Cli, ms = 5000): Promise<Exit> {
-  return Promise.race([cli.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after ${ms} ms\nstdout: ${cli.stdout()}\nstderr: ${cli.stderr()}`)), ms).unref())]);
-}
-
-const startReviewer = (gw: TestGateway) => spawnCli(['review', '--admin-url', gw.gateway.operatorUrl, '--token-file', join(gw.dataDir, 'admin.token')]);
+const startReviewer = (gw: TestGateway) => cli.spawn(['review', '--admin-url', gw.gateway.operatorUrl, '--token-file', join(gw.dataDir, 'admin.token')]);
 
 const connectRequest = (gw: TestGateway, hostname: string): Promise<RpcReply> =>
   gw.app({ jsonrpc: '2.0', id: 1, method: 'session.connect_wallet', params: { hostname } });
 
-const pendingCount = async (gw: TestGateway) => ((await gw.call('admin.list_reviews')) as { reviews: unknown[] }).reviews.length;
+const pendingCount = async (gw: TestGateway) => (await pendingReviews(gw)).length;
 
 /** Polls the operator door until `count` reviews are pending. */
 async function untilPending(gw: TestGateway, count: number, ms = 10_000): Promise<void> {
@@ -137,16 +36,9 @@ async function untilPending(gw: TestGateway, count: number, ms = 10_000): Promis
   }
 }
 
-beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'review.js'))) {
-    throw new Error('dist/ is missing or stale: run `npx tsc -p tsconfig.build.json` (npm test does it) before this file');
-  }
-});
+beforeAll(() => requireBuild('review.js'));
 
-afterAll(() => {
-  for (const child of running) child.kill('SIGKILL');
-  rmSync(HOME, { recursive: true, force: true });
-});
+afterAll(() => cli.cleanup());
 
 describe('wallet-gateway review against a live gateway', () => {
   let gw: TestGateway;
@@ -154,7 +46,7 @@ describe('wallet-gateway review against a live gateway', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway();
-    await gw.call('admin.import_wallet', { wallet: 'my-wallet', passphrase: SEED_PASSPHRASE, recoveryPhrase: SEED_PHRASE, version: 2 });
+    await importSeedWallet(gw);
     await gw.call('admin.create_wallet', { wallet: 'trading', passphrase: SEED_PASSPHRASE });
   });
 

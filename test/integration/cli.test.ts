@@ -5,154 +5,30 @@
  * first; when running this file alone, run `npx tsc -p tsconfig.build.json`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { FIRST_KEY as FIRST_KEY_V2 } from '../helpers/app.js';
+import { cliSandbox, closedPort, noStackTrace, requireBuild, stop, type Served } from '../helpers/cli.js';
+import { SEED_PHRASE } from '../helpers/gateway.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'wallet-gateway');
-
-const SEED_PHRASE =
-  'swing ceiling chaos green put insane ripple desk match tip melt usual shrug turkey renew icon parade veteran lens govern path rough page render';
-const FIRST_KEY_V2 = 'b5fd9d3c4ad553cb3196303b6e6df7f484cf7f5331a572a45031239fd71ad8a0';
 const FIRST_KEY_V1 = '30ebce58d94ad37c4ff6a9014c955c20e12468da956163228cc7ec9b98d3a371';
 const PASSPHRASE = 'correct-horse-battery-staple-42';
 const WRONG_PASSPHRASE = 'definitely-not-the-passphrase-17';
 
-const scratch: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'wallet-gateway-cli-'));
-  scratch.push(dir);
-  return dir;
-}
-
-/** A home of its own, so that nothing the CLI does can reach the real user's data directory. */
-const HOME = tempDir();
-const childEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME, NODE_NO_WARNINGS: '1' };
-  delete env.WALLET_GATEWAY_HOME;
-  delete env.XDG_DATA_HOME;
-  return env;
-};
-
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI to completion. stdin is a pipe that is left open: it is not a
- * terminal, and a command that wrongly waits for input hangs and is killed,
- * which fails the test instead of passing it by accident.
- */
-function run(args: string[], timeoutMs = 10_000): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`wallet-gateway ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-interface Served {
-  child: ChildProcessWithoutNullStreams;
-  dataDir: string;
-  applicationUrl: string;
-  operatorUrl: string;
-  tokenPath: string;
-  stdout: () => string;
-  stderr: () => string;
-  /** Resolves when the process has exited. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const serving = new Set<ChildProcessWithoutNullStreams>();
-
-/** Starts `serve` and waits until it has printed where its doors are. */
-function startServe(dataDir: string, extra: string[] = ['--port', '0', '--admin-port', '0']): Promise<Served> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, ...extra], { cwd: ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    serving.add(child);
-    let stdout = '';
-    let stderr = '';
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-      child.on('exit', (code, signal) => {
-        serving.delete(child);
-        done({ code, signal });
-      }),
-    );
-    const timer = setTimeout(() => reject(new Error(`serve did not start within 10 s\nstdout: ${stdout}\nstderr: ${stderr}`)), 10_000);
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-      const application = /application door\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-      const operator = /operator door\s+(http:\/\/127\.0\.0\.1:\d+)\s.*bearer token in (\S+?)\)/.exec(stdout);
-      if (application?.[1] && operator?.[1] && operator[2]) {
-        clearTimeout(timer);
-        resolve({
-          child,
-          dataDir,
-          applicationUrl: application[1],
-          operatorUrl: operator[1],
-          tokenPath: operator[2],
-          stdout: () => stdout,
-          stderr: () => stderr,
-          exited,
-        });
-      }
-    });
-    void exited.then(({ code }) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code} before it was ready\nstdout: ${stdout}\nstderr: ${stderr}`));
-    });
-  });
-}
+const cli = cliSandbox('wallet-gateway-cli-');
+const { tempDir, run, startServe } = cli;
 
 /** Sends a signal and returns how the process ended and how long it took. */
-async function stop(served: Served, signal: NodeJS.Signals) {
+async function timedStop(served: Served, signal: NodeJS.Signals) {
   const started = Date.now();
-  served.child.kill(signal);
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`serve ignored ${signal} for 5 s`)), 5_000).unref());
-  const result = await Promise.race([served.exited, timeout]);
+  const result = await stop(served, signal);
   return { ...result, ms: Date.now() - started };
 }
 
-/** A port on 127.0.0.1 that nothing listens on (taken from the OS, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+beforeAll(() => requireBuild('main.js'));
 
-const noStackTrace = (text: string) => expect(text).not.toMatch(/^\s+at .+\(.*:\d+:\d+\)$/m);
-
-beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
-    throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` (npm test does it) before this file');
-  }
-});
-
-afterAll(() => {
-  for (const child of serving) child.kill('SIGKILL');
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cli.cleanup());
 
 describe('wallet-gateway serve', () => {
   it('prints both doors and the token path, serves /health on both, and exits 0 on SIGTERM', async () => {
@@ -173,7 +49,7 @@ describe('wallet-gateway serve', () => {
       expect(await res.json()).toEqual({ status: 'ok', door });
     }
 
-    const ended = await stop(served, 'SIGTERM');
+    const ended = await timedStop(served, 'SIGTERM');
     expect(ended).toMatchObject({ code: 0, signal: null });
     expect(ended.ms).toBeLessThan(3_000);
     expect(served.stdout()).toContain('SIGTERM: shutting down');
@@ -185,7 +61,7 @@ describe('wallet-gateway serve', () => {
     const first = await startServe(dataDir);
     const token = readFileSync(first.tokenPath, 'utf8');
     expect((await fetch(`${first.operatorUrl}/health`)).status).toBe(200);
-    const ended = await stop(first, 'SIGINT');
+    const ended = await timedStop(first, 'SIGINT');
     expect(ended).toMatchObject({ code: 0, signal: null });
     expect(ended.ms).toBeLessThan(3_000);
 
@@ -195,14 +71,14 @@ describe('wallet-gateway serve', () => {
     const second = await startServe(dataDir);
     expect(second.tokenPath).toBe(first.tokenPath);
     expect(readFileSync(second.tokenPath, 'utf8')).toBe(token);
-    expect(await stop(second, 'SIGTERM')).toMatchObject({ code: 0 });
+    expect(await timedStop(second, 'SIGTERM')).toMatchObject({ code: 0 });
   });
 
   it('shuts down cleanly even when signalled the moment it announces itself', async () => {
     // A supervisor may send the signal as soon as it reads the banner; the handlers must already be there.
     // Several starts side by side, because a missing handler only loses a race.
     const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGTERM', 'SIGINT', 'SIGTERM', 'SIGINT'];
-    const ends = await Promise.all(signals.map(async (signal) => stop(await startServe(tempDir()), signal)));
+    const ends = await Promise.all(signals.map(async (signal) => timedStop(await startServe(tempDir()), signal)));
     expect(ends.map(({ code, signal }) => ({ code, signal }))).toEqual(signals.map(() => ({ code: 0, signal: null })));
   });
 
@@ -240,13 +116,7 @@ describe('wallet commands against a running gateway', () => {
     dataDir = tempDir();
     served = await startServe(dataDir);
     conn = ['--admin-url', served.operatorUrl, '--data-dir', dataDir];
-    const secrets = tempDir();
-    passphraseFile = join(secrets, 'passphrase.txt');
-    wrongPassphraseFile = join(secrets, 'wrong.txt');
-    phraseFile = join(secrets, 'phrase.txt');
-    writeFileSync(passphraseFile, `${PASSPHRASE}\n`, { mode: 0o600 });
-    writeFileSync(wrongPassphraseFile, `${WRONG_PASSPHRASE}\n`, { mode: 0o600 });
-    writeFileSync(phraseFile, `${SEED_PHRASE}\n`, { mode: 0o600 });
+    ({ passphrase: passphraseFile, wrong: wrongPassphraseFile, phrase: phraseFile } = cli.secretFiles({ passphrase: PASSPHRASE, wrong: WRONG_PASSPHRASE, phrase: SEED_PHRASE }));
   });
 
   afterAll(async () => {

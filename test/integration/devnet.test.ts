@@ -1,17 +1,16 @@
 /**
  * The local dev node over real HTTP (127.0.0.1, port 0), no mocks. Transactions
- * are either the facts-sheet vectors (§5.5) verbatim or built here with
- * node:crypto alone, so the node's verification is checked against an
- * independent signer and PoW loop.
+ * are either the facts-sheet vectors (§5.5) verbatim or built with node:crypto
+ * alone (../helpers/transaction.ts), so the node's verification is checked
+ * against an independent signer and PoW loop.
  */
-import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
 import { DevNode, type DevNodeOptions } from '../../src/devnet/index.js';
-import { encodeInputData, encodeTransaction, transactionHash } from '../../src/domain/vega/transaction.js';
 import { WireWriter } from '../../src/domain/vega/wire.js';
+import { cancelCommand, PUB_KEY, randomHex, sha3, signTransaction, type Built, type Command } from '../helpers/transaction.js';
 
 // ---------------------------------------------------------------- vectors (facts §5.5)
 
@@ -59,47 +58,9 @@ const E2E_2_JSON_SNAKE = {
 
 const E2E_NODE: DevNodeOptions = { chainId: E2E_CHAIN, blockHashSeed: 'facts-sheet', startHeight: E2E_HEIGHT, powDifficulty: 8, txPerBlock: 10, blockTimeMs: 0 };
 
-// ---------------------------------------------------------------- an independent signer
+// ---------------------------------------------------------------- an independent signer (../helpers/transaction.ts)
 
-/** v2 key 1 of the test mnemonic (facts §5.1). */
-const PUB_KEY = 'b5fd9d3c4ad553cb3196303b6e6df7f484cf7f5331a572a45031239fd71ad8a0';
-const PRIVATE_KEY = createPrivateKey({
-  key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from('0bfdfb4a04e22d7252a4f24eb9d0f35a82efdc244cb0876d919361e61f6f56a2', 'hex')]),
-  format: 'der',
-  type: 'pkcs8',
-});
-
-const sha3 = (data: Uint8Array | string) => createHash('sha3-256').update(data).digest();
-
-function zeroBits(digest: Uint8Array): number {
-  let bits = 0;
-  for (const byte of digest) {
-    if (byte === 0) bits += 8;
-    else return bits + Math.clz32(byte) - 24;
-  }
-  return bits;
-}
-
-/** Smallest nonce reaching `bits` zero bits, or exactly `bits` when asked (to control what a proof is worth). */
-function solve(blockHash: string, tid: string, bits: number, exact = false): bigint {
-  for (let nonce = 0n; ; nonce++) {
-    const n = Buffer.alloc(8);
-    n.writeBigUInt64BE(nonce);
-    const z = zeroBits(sha3(Buffer.concat([Buffer.from(`Vega_SPAM_PoW${blockHash}${tid}`), n])));
-    if (exact ? z === bits : z >= bits) return nonce;
-  }
-}
-
-const randomHex = () => randomBytes(32).toString('hex');
-/** A command with no spam policy attached: cancel all own orders in a market. */
-const cancelCommand = () => ({ field: 1002, bytes: new WireWriter().stringField(2, randomHex()).finish() });
 const voteCommand = (proposal: string) => ({ field: 1006, bytes: new WireWriter().stringField(1, proposal).varintField(2, 2).finish() });
-
-interface Built {
-  bytes: Uint8Array;
-  tx: string;
-  hash: string;
-}
 
 function buildTx(
   node: DevNode,
@@ -112,24 +73,19 @@ function buildTx(
     pow?: boolean;
     version?: number;
     algo?: string;
-    command?: { field: number; bytes: Uint8Array };
+    command?: Command;
   } = {},
 ): Built {
   const height = opts.height ?? node.height;
-  const command = opts.command ?? cancelCommand();
-  const inputData = encodeInputData({ nonce: opts.nonce ?? BigInt(`0x${randomBytes(7).toString('hex')}`) + 1n, blockHeight: height, commandField: command.field, command: command.bytes });
-  const version = opts.version ?? 3;
-  const message = version === 3 ? Buffer.concat([Buffer.from(opts.chainId ?? node.chainId), Buffer.from([0]), inputData]) : Buffer.from(inputData);
-  const signature = sign(null, sha3(message), PRIVATE_KEY).toString('hex');
-  const tid = randomHex();
-  const bytes = encodeTransaction({
-    inputData,
-    signature: { value: signature, algo: opts.algo ?? 'vega/ed25519', version: 1 },
-    pubKey: PUB_KEY,
-    version,
-    ...(opts.pow === false ? {} : { pow: { tid, nonce: solve(node.blockHashAt(height), tid, opts.bits ?? 2, opts.exact) } }),
+  return signTransaction({
+    chainId: opts.chainId ?? node.chainId,
+    height,
+    command: opts.command ?? cancelCommand(),
+    nonce: opts.nonce,
+    version: opts.version,
+    algo: opts.algo,
+    pow: opts.pow === false ? undefined : { blockHash: node.blockHashAt(height), bits: opts.bits ?? 2, exact: opts.exact },
   });
-  return { bytes, tx: Buffer.from(bytes).toString('base64'), hash: transactionHash(bytes) };
 }
 
 // ---------------------------------------------------------------- HTTP helpers

@@ -10,38 +10,15 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket, { type RawData } from 'ws';
-import { SEED_PASSPHRASE, SEED_PHRASE, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { connectApp, nextReview, type PendingReview } from '../helpers/review.js';
+import { admin, session as app, FIRST_KEY, importSeedWallet, startWalletGateway, WALLET } from '../helpers/app.js';
+import { SEED_PASSPHRASE, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { auditEvents, connectApp, nextReview, pendingReviews, type PendingReview } from '../helpers/review.js';
 
-const FIRST_KEY = 'b5fd9d3c4ad553cb3196303b6e6df7f484cf7f5331a572a45031239fd71ad8a0';
-const WALLET = 'my-wallet';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- clients
 
-async function app(gw: TestGateway, method: string, params: unknown, headers: Record<string, string> = {}): Promise<any> {
-  const { body } = await gw.app({ jsonrpc: '2.0', id: 1, method, params }, headers);
-  return body;
-}
-
-async function admin(gw: TestGateway, method: string, params: unknown): Promise<any> {
-  const { body } = await gw.admin({ jsonrpc: '2.0', id: 1, method, params });
-  return body;
-}
-
 const connect = (gw: TestGateway, hostname: string) => app(gw, 'session.connect_wallet', { hostname });
-
-async function importWallet(gw: TestGateway, wallet = WALLET): Promise<void> {
-  await gw.call('admin.import_wallet', { wallet, passphrase: SEED_PASSPHRASE, recoveryPhrase: SEED_PHRASE, version: 2 });
-}
-
-async function pendingReviews(gw: TestGateway): Promise<PendingReview[]> {
-  return ((await gw.call('admin.list_reviews')) as { reviews: PendingReview[] }).reviews;
-}
-
-async function auditEvents(gw: TestGateway, filter: Record<string, unknown> = {}): Promise<any[]> {
-  return ((await gw.call('admin.list_audit_events', filter)) as { events: any[] }).events;
-}
 
 /** Polls until `check` holds, the way a person refreshing a screen would; fails after `ms`. */
 async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<void> {
@@ -148,8 +125,7 @@ afterEach(() => {
 describe('a review nobody decides', () => {
   let gw: TestGateway;
   beforeEach(async () => {
-    gw = await startTestGateway({ reviewTimeoutSeconds: 1 });
-    await importWallet(gw);
+    gw = await startWalletGateway({ reviewTimeoutSeconds: 1 });
   });
   afterEach(async () => {
     await gw.close();
@@ -184,8 +160,7 @@ describe('a review nobody decides', () => {
 describe('the caller going away', () => {
   let gw: TestGateway;
   beforeEach(async () => {
-    gw = await startTestGateway();
-    await importWallet(gw);
+    gw = await startWalletGateway();
   });
   afterEach(async () => {
     await gw.close();
@@ -230,7 +205,7 @@ describe('shutdown', () => {
       let overHttp: Promise<any>;
       let socket: Socket;
       try {
-        await importWallet(gw);
+        await importSeedWallet(gw);
         overHttp = connect(gw, 'vega.xyz');
         await nextReview(gw);
         socket = await applicationSocket(gw);
@@ -267,8 +242,7 @@ describe('shutdown', () => {
 describe('reviewers on the operator door', () => {
   let gw: TestGateway;
   beforeEach(async () => {
-    gw = await startTestGateway();
-    await importWallet(gw);
+    gw = await startWalletGateway();
   });
   afterEach(async () => {
     await gw.close();
@@ -348,8 +322,7 @@ describe('decide_review checks', () => {
   let asked: Promise<any>;
   let review: PendingReview;
   beforeEach(async () => {
-    gw = await startTestGateway();
-    await importWallet(gw);
+    gw = await startWalletGateway();
     asked = connect(gw, 'vega.xyz');
     review = await nextReview(gw);
   });
@@ -399,8 +372,7 @@ describe('decide_review checks', () => {
 describe('policy', () => {
   let gw: TestGateway;
   beforeEach(async () => {
-    gw = await startTestGateway();
-    await importWallet(gw);
+    gw = await startWalletGateway();
   });
   afterEach(async () => {
     await gw.close();
@@ -512,7 +484,7 @@ describe('the audit log', () => {
       const gw = await startTestGateway({ reviewTimeoutSeconds: 1 }, dir);
       let closing: Promise<any>;
       try {
-        await importWallet(gw);
+        await importSeedWallet(gw);
         // operator: approved, then rejected
         const token = await connectApp(gw, 'approved.example', WALLET);
         const rejected = connect(gw, 'rejected.example');
@@ -573,8 +545,8 @@ describe('the audit log', () => {
   it('filters by wallet, hostname, kind, outcome, since and limit, and the filters combine', async () => {
     const gw = await startTestGateway();
     try {
-      await importWallet(gw);
-      await importWallet(gw, 'other-wallet');
+      await importSeedWallet(gw);
+      await importSeedWallet(gw, 'other-wallet');
       const mine = await connectApp(gw, 'vega.xyz', WALLET);
       await connectApp(gw, 'vega.xyz', 'other-wallet');
       await sleep(5);

@@ -13,36 +13,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { databasePath } from '../../src/config.js';
-import { SEED_PASSPHRASE, SEED_PHRASE, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { connectApp, grantPermissions, nextReview } from '../helpers/review.js';
-
-/** The first key that SEED_PHRASE derives (key derivation version 2). */
-const FIRST_KEY = 'b5fd9d3c4ad553cb3196303b6e6df7f484cf7f5331a572a45031239fd71ad8a0';
-const WALLET = 'my-wallet';
+import { admin, session as app, FIRST_KEY, importSeedWallet, startWalletGateway, WALLET } from '../helpers/app.js';
+import { SEED_PASSPHRASE, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { auditEvents, connectApp, grantPermissions, nextReview, pendingReviews } from '../helpers/review.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- small clients
 
-/** Calls a session method on the application door and returns the whole JSON-RPC answer. */
-async function app(gw: TestGateway, method: string, params: unknown, headers: Record<string, string> = {}): Promise<any> {
-  const { body } = await gw.app({ jsonrpc: '2.0', id: 1, method, params }, headers);
-  return body;
-}
-
-/** Calls an admin method and returns the whole JSON-RPC answer (for the ones expected to fail). */
-async function admin(gw: TestGateway, method: string, params: unknown): Promise<any> {
-  const { body } = await gw.admin({ jsonrpc: '2.0', id: 1, method, params });
-  return body;
-}
-
 const listKeys = (gw: TestGateway, token: string, headers: Record<string, string> = {}) => app(gw, 'session.list_keys', { token }, headers);
 const getPermissions = (gw: TestGateway, token: string, headers: Record<string, string> = {}) => app(gw, 'session.get_permissions', { token }, headers);
-
-async function importWallet(gw: TestGateway, wallet = WALLET): Promise<void> {
-  await gw.call('admin.import_wallet', { wallet, passphrase: SEED_PASSPHRASE, recoveryPhrase: SEED_PHRASE, version: 2 });
-}
 
 /** A wallet with a random recovery phrase, so its keys differ from SEED_PHRASE's; returns its first key. */
 async function createWallet(gw: TestGateway, wallet: string): Promise<string> {
@@ -55,16 +36,8 @@ async function generateKey(gw: TestGateway, wallet = WALLET): Promise<string> {
   return key.publicKey;
 }
 
-async function pendingReviews(gw: TestGateway): Promise<{ id: string; kind: string; hostname: string }[]> {
-  return ((await gw.call('admin.list_reviews')) as { reviews: { id: string; kind: string; hostname: string }[] }).reviews;
-}
-
 async function connections(gw: TestGateway): Promise<{ wallet: string; hostname: string; connectedAt: string; lastUsedAt: string; expiresAt: string }[]> {
   return ((await gw.call('admin.list_connections')) as { connections: any[] }).connections;
-}
-
-async function auditEvents(gw: TestGateway, filter: Record<string, unknown> = {}): Promise<any[]> {
-  return ((await gw.call('admin.list_audit_events', filter)) as { events: any[] }).events;
 }
 
 /** Reads the gateway's database through a second, read-only connection (the gateway may still have it open). */
@@ -101,8 +74,7 @@ function expectAppError(answer: any, reason: string) {
 
 let gw: TestGateway;
 beforeEach(async () => {
-  gw = await startTestGateway();
-  await importWallet(gw);
+  gw = await startWalletGateway();
 });
 afterEach(async () => {
   await gw.close();
@@ -241,8 +213,7 @@ describe('tokens', () => {
 describe('idle expiry', () => {
   let short: TestGateway;
   beforeEach(async () => {
-    short = await startTestGateway({ connectionIdleSeconds: 1 });
-    await importWallet(short);
+    short = await startWalletGateway({ connectionIdleSeconds: 1 });
   });
   afterEach(async () => {
     await short.close();
@@ -424,7 +395,7 @@ describe("the owner's view and control", () => {
     expect((await getPermissions(gw, otherToken)).result).toEqual({ public_keys: 'none' });
 
     // A wallet imported again under the same name starts with nothing.
-    await importWallet(gw);
+    await importSeedWallet(gw);
     expect(await gw.call('admin.list_permissions', { wallet: WALLET })).toEqual({ permissions: [] });
   });
 });
@@ -523,7 +494,7 @@ describe('a gateway restart', () => {
       let second: string;
       const policy = { rules: [{ hostname: '*.vega.xyz', kind: 'connection', wallet: WALLET, action: 'approve' }], default: 'ask' };
       try {
-        await importWallet(first);
+        await importSeedWallet(first);
         second = await generateKey(first);
         token = await connectApp(first, 'vega.xyz', WALLET);
         await grantPermissions(first, token, 'read', [second]);

@@ -9,15 +9,14 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { DevNode } from '../../src/devnet/index.js';
 import { transactionSigningMessage, verifyMessage } from '../../src/domain/crypto/ed25519.js';
 import { decodeCommand } from '../../src/domain/vega/command-codec.js';
 import { verifyProofOfWork } from '../../src/domain/vega/pow.js';
 import { decodeInputData, decodeTransaction } from '../../src/domain/vega/transaction.js';
 import { encodeCommand, FIRST_KEY, readyApp, session, type ReadyApp } from '../helpers/app.js';
-import { startFaultyProxy, type FaultyProxy } from '../helpers/faulty-proxy.js';
+import { startFaultyProxy, startProxy, type FaultyProxy, type Proxy } from '../helpers/faulty-proxy.js';
 import { SEED_PASSPHRASE, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { connectApp, grantPermissions, nextReview } from '../helpers/review.js';
 
@@ -556,30 +555,14 @@ describe('spam rules, with blocks made only on demand', () => {
 // ---------------------------------------------------------------------------
 
 /** A node that keeps answering GET /blockchain/height with the block it saw first, and forwards everything else. */
-async function startStaleHeightProxy(target: string): Promise<{ url: string; close(): Promise<void> }> {
+async function startStaleHeightProxy(target: string): Promise<Proxy> {
   const frozen = await (await fetch(`${target}/blockchain/height`)).text();
-  const upstream = new URL(target);
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if ((req.url ?? '').startsWith('/blockchain/height')) {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(frozen);
-    }
-    const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    forward.on('error', () => req.socket.destroy());
-    req.pipe(forward);
+  return startProxy(target, (req, res) => {
+    if (!(req.url ?? '').startsWith('/blockchain/height')) return false;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(frozen);
+    return true;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 describe('on a remote network', () => {
