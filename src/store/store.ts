@@ -41,6 +41,8 @@ export interface WalletStore {
   /** Deletes the wallet and everything attached to it; false when there was none. */
   removeWallet(name: string): Promise<boolean>;
   listKeys(walletName: string): Promise<KeyRecord[]>;
+  /** The public keys of the wallet's untainted keys, in index order: what session.list_keys shows (without building whole records). */
+  listUntaintedPublicKeys(walletName: string): Promise<string[]>;
   countKeys(walletName: string): Promise<number>;
   findKey(walletName: string, publicKey: string): Promise<KeyRecord | undefined>;
   /**
@@ -92,6 +94,8 @@ export interface SessionStore {
   /** Stores the connection, ending any previous one of the same wallet and host, in one transaction. */
   replaceConnection(connection: ConnectionRecord): Promise<void>;
   findConnection(tokenHash: string): Promise<ConnectionRecord | undefined>;
+  /** findConnection and findPermissions of its wallet and host, read together (one statement on the hot path). */
+  findConnectionWithPermissions(tokenHash: string): Promise<{ connection: ConnectionRecord; permissions: PermissionRecord | undefined } | undefined>;
   touchConnection(tokenHash: string, at: string): Promise<void>;
   deleteConnectionByToken(tokenHash: string): Promise<boolean>;
   deleteConnection(wallet: string, hostname: string): Promise<boolean>;

@@ -7,9 +7,12 @@
 // The search carries its own Keccak-f[1600] instead of calling @noble/hashes' keccakP. Both
 // compute the same permutation (the unit tests compare them), but on Node 20 noble's generic
 // loop ran ~0.2M permutations/s per thread, so the one-permutation search built on it was 2-3×
-// slower than simply hashing every candidate with node:crypto (~0.55M/s). The version below
-// (state in local variables, bit-interleaved and lane-complemented lanes) reaches ~1.1M/s.
+// slower than simply hashing every candidate with node:crypto (~0.55M/s). The JavaScript version
+// below (state in local variables, bit-interleaved and lane-complemented lanes) reaches ~1.1M/s,
+// about 0.7× of OpenSSL's SHA3-256 on the same input; the WebAssembly loop of pow-wasm.js, which
+// searchRange uses where WebAssembly exists, ~3.5M/s (bench/RESULTS.md, section 4).
 import { createHash } from 'node:crypto';
+import { powWasm } from './pow-wasm.js';
 
 /** SHA3-256 absorbs 136 bytes per permutation (1600-bit state minus 2 × 256 bits of capacity). */
 const RATE = 136;
@@ -137,7 +140,21 @@ function digestZeroBits(inner, scratch) {
 
 // ---- The search ----------------------------------------------------------------------------
 
+/**
+ * The smallest nonce in [start, start + count) giving at least `difficulty` leading zero bits,
+ * or null. Runs the WebAssembly loop of pow-wasm.js (64-bit lanes) where WebAssembly exists,
+ * else the JavaScript one below; both give the same answers (the tests check it).
+ */
 export function searchRange(blockHash, tid, difficulty, start, count) {
+  return search(blockHash, tid, difficulty, start, count, powWasm());
+}
+
+/** searchRange without WebAssembly: the reference, and what runs where WebAssembly is missing. */
+export function searchRangeJs(blockHash, tid, difficulty, start, count) {
+  return search(blockHash, tid, difficulty, start, count, null);
+}
+
+function search(blockHash, tid, difficulty, start, count, wasm) {
   checkDifficulty(difficulty);
   if (typeof start !== 'bigint' || start < 0n) throw new RangeError('start must be a non-negative bigint');
   if (!Number.isSafeInteger(count) || count < 0) throw new RangeError('count must be a non-negative safe integer');
@@ -167,6 +184,7 @@ export function searchRange(blockHash, tid, difficulty, start, count) {
   for (let i = 0; i < o; i++) xorByte(plain, i, prefix[fullBlocks * RATE + i]);
   xorByte(plain, o + 8, 0x06);
   xorByte(plain, RATE - 1, 0x80);
+  if (wasm) return searchWasm(wasm, plain, o, blockHash, tid, difficulty, start, count);
   const input = new Int32Array(50);
   toInner(input, plain);
 
@@ -223,6 +241,32 @@ export function searchRange(blockHash, tid, difficulty, start, count) {
     }
     lo = (lo + 1) >>> 0;
     if (lo === 0) hi = (hi + 1) >>> 0;
+  }
+  return null;
+}
+
+/**
+ * The WebAssembly loop over a nonce-free plain state (see pow-wasm.js for the memory layout).
+ * It checks the first min(difficulty, 64) bits; deeper difficulties are confirmed here.
+ */
+function searchWasm(wasm, plain, o, blockHash, tid, difficulty, start, count) {
+  for (let w = 0; w < 50; w++) wasm.memory.setInt32(wasm.BASE + 4 * w, plain[w], true);
+  let mask = 0n;
+  for (let bit = 0; bit < Math.min(difficulty, 64); bit++) mask |= 1n << BigInt(8 * (bit >>> 3) + 7 - (bit & 7));
+  const la = o >>> 3;
+  const shift = BigInt(8 * (o - 8 * la));
+  const deep = difficulty > 64;
+  let offset = 0;
+  while (offset < count) {
+    const n = Math.min(count - offset, 1 << 30);
+    const index = wasm.search(BigInt.asIntN(64, start + BigInt(offset)), n, BigInt.asIntN(64, mask), 8 * la, shift);
+    if (index < 0) {
+      offset += n;
+      continue;
+    }
+    const nonce = start + BigInt(offset + index);
+    if (!deep || leadingZeroBits(powHash(blockHash, tid, nonce)) >= difficulty) return nonce;
+    offset += index + 1;
   }
   return null;
 }

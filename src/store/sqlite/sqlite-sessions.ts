@@ -77,6 +77,11 @@ export class SqliteSessionStore implements SessionStore {
         `INSERT INTO connections (token_hash, wallet, hostname, connected_at, last_used_at) VALUES (@tokenHash, ${WALLET_ID}, @hostname, @connectedAt, @lastUsedAt)`,
       ),
       findConnection: db.prepare(`SELECT ${connectionColumns} WHERE c.token_hash = ?`),
+      findConnectionWithPermissions: db.prepare(
+        `SELECT w.name AS wallet, c.hostname, c.token_hash, c.connected_at, c.last_used_at, p.public_keys, p.keys
+         FROM connections c JOIN wallets w ON w.id = c.wallet LEFT JOIN permissions p ON p.wallet = c.wallet AND p.hostname = c.hostname
+         WHERE c.token_hash = ?`,
+      ),
       touchConnection: db.prepare('UPDATE connections SET last_used_at = ? WHERE token_hash = ?'),
       deleteConnectionByToken: db.prepare('DELETE FROM connections WHERE token_hash = ?'),
       deleteIdle: db.prepare('DELETE FROM connections WHERE last_used_at < ?'),
@@ -113,6 +118,13 @@ export class SqliteSessionStore implements SessionStore {
   async findConnection(tokenHash: string): Promise<ConnectionRecord | undefined> {
     const row = this.s.findConnection.get(tokenHash) as ConnectionRow | undefined;
     return row ? toConnection(row) : undefined;
+  }
+
+  async findConnectionWithPermissions(tokenHash: string): Promise<{ connection: ConnectionRecord; permissions: PermissionRecord | undefined } | undefined> {
+    const row = this.s.findConnectionWithPermissions.get(tokenHash) as (ConnectionRow & { public_keys: AccessMode | null; keys: string | null }) | undefined;
+    if (!row) return undefined;
+    const permissions = row.public_keys === null ? undefined : toPermission({ wallet: row.wallet, hostname: row.hostname, public_keys: row.public_keys, keys: row.keys });
+    return { connection: toConnection(row), permissions };
   }
 
   async touchConnection(tokenHash: string, at: string): Promise<void> {

@@ -89,6 +89,9 @@ class SqliteWalletStore implements WalletStore {
       listKeys: db.prepare(
         'SELECT k.key_index, k.public_key, k.name, k.metadata, k.tainted FROM keys k JOIN wallets w ON w.id = k.wallet WHERE w.name = ? ORDER BY k.key_index',
       ),
+      listUntaintedPublicKeys: db
+        .prepare('SELECT k.public_key FROM keys k JOIN wallets w ON w.id = k.wallet WHERE w.name = ? AND k.tainted = 0 ORDER BY k.key_index')
+        .pluck(),
       countKeys: db.prepare('SELECT count(*) FROM keys k JOIN wallets w ON w.id = k.wallet WHERE w.name = ?').pluck(),
       findKey: db.prepare(
         'SELECT k.key_index, k.public_key, k.name, k.metadata, k.tainted FROM keys k JOIN wallets w ON w.id = k.wallet WHERE w.name = ? AND k.public_key = ?',
@@ -148,6 +151,10 @@ class SqliteWalletStore implements WalletStore {
 
   async listKeys(walletName: string): Promise<KeyRecord[]> {
     return (this.statements.listKeys.all(walletName) as KeyRow[]).map(toKey);
+  }
+
+  async listUntaintedPublicKeys(walletName: string): Promise<string[]> {
+    return this.statements.listUntaintedPublicKeys.all(walletName) as string[];
   }
 
   async countKeys(walletName: string): Promise<number> {

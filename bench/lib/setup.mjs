@@ -1,0 +1,70 @@
+/**
+ * Bringing a gateway to the state an application needs, through its real
+ * API only: the owner creates a wallet and sets a policy on the operator
+ * door; the application connects and asks for read access on the
+ * application door, and the policy approves both, as it would in production.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCH, call, startChild } from './common.mjs';
+
+export const PASSPHRASE = 'bench passphrase, not a secret';
+export const HOSTNAME = 'bench.example';
+
+/** A fresh data directory under the system's temp directory. */
+export function tempDataDir(tag) {
+  return mkdtempSync(join(tmpdir(), `wallet-gateway-bench-${tag}-`));
+}
+
+/**
+ * Starts the built gateway in a child process on `dataDir`. `config` holds
+ * GatewayConfig overrides (devnet options, scryptCost, powThreads, ...).
+ */
+export async function startGatewayChild(dataDir, config = {}, { execArgv = [], name = 'gateway', env = {} } = {}) {
+  const child = await startChild(join(BENCH, 'servers', 'gateway.mjs'), [JSON.stringify({ dataDir, ...config })], {
+    execArgv,
+    name,
+    profile: true,
+    env,
+  });
+  return {
+    ...child,
+    admin: (method, params = {}) => call(child.operatorUrl, method, params, child.adminToken),
+    app: (method, params = {}) => call(child.applicationUrl, method, params),
+    async close({ keep = false } = {}) {
+      await child.stop();
+      if (!keep) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The policy the benchmarks run under: our application's connections, permission requests and transactions are approved. */
+export function benchPolicy(wallet, hostname = HOSTNAME) {
+  return {
+    rules: [
+      { kind: 'connection', hostname, wallet, action: 'approve' },
+      { kind: 'permissions', hostname, action: 'approve' },
+      { kind: 'transaction', hostname, action: 'approve' },
+    ],
+    default: 'ask',
+  };
+}
+
+/**
+ * Creates `wallet`, sets the policy, connects `hostname` and gets read access;
+ * optionally unlocks the wallet and derives more keys. Returns the token and keys.
+ */
+export async function prepareApp(gw, { wallet = 'bench-wallet', hostname = HOSTNAME, unlock = false, extraKeys = 0, create = true } = {}) {
+  if (create) await gw.admin('admin.create_wallet', { wallet, passphrase: PASSPHRASE });
+  await gw.admin('admin.set_policy', { policy: benchPolicy(wallet, hostname) });
+  const { token } = await gw.app('session.connect_wallet', { hostname });
+  await gw.app('session.request_permissions', { token, requestedPermissions: { public_keys: 'read' } });
+  if (unlock) await gw.admin('admin.unlock_wallet', { wallet, passphrase: PASSPHRASE });
+  for (let i = 0; i < extraKeys; i++) {
+    // An unlocked wallet derives keys without its passphrase (no scrypt per key).
+    await gw.admin('admin.generate_key', unlock ? { wallet } : { wallet, passphrase: PASSPHRASE });
+  }
+  const keys = await gw.app('session.list_keys', { token });
+  return { token, wallet, hostname, keys };
+}

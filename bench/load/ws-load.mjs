@@ -1,0 +1,91 @@
+/**
+ * A small WebSocket load client, run in its own process. argv[2]: JSON
+ * { url, body, connections, depth, durationS, warmupS }: opens `connections`
+ * sockets and keeps `depth` requests in flight on each (pipelining: a new
+ * request goes out as soon as an answer comes back). Every request gets a
+ * fresh numeric id; an answer must carry that id and a `result` (an error or
+ * an unknown id counts as an error). Latency is measured per request from
+ * send to answer.
+ *
+ * Sends back { requests, rps, p50, p99, errors } over IPC.
+ */
+import WebSocket from 'ws';
+
+const o = JSON.parse(process.argv[2]);
+const template = JSON.parse(o.body);
+const depth = o.depth ?? 1;
+
+function open(url) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+const sockets = [];
+for (let i = 0; i < (o.connections ?? 1); i++) sockets.push(await open(o.url));
+
+let measuring = false;
+let running = true;
+let requests = 0;
+let errors = 0;
+let latencies = [];
+let nextId = 1;
+
+// The body is built by splicing the id into a pre-rendered string, so the
+// client spends as little as possible per request.
+const rendered = JSON.stringify({ ...template, id: 0 });
+const at = rendered.indexOf('"id":0') + 5;
+const head = rendered.slice(0, at);
+const tail = rendered.slice(at + 1);
+
+for (const ws of sockets) {
+  const sent = new Map();
+  const fire = () => {
+    const id = nextId++;
+    sent.set(id, performance.now());
+    ws.send(head + id + tail);
+  };
+  ws.on('message', (data) => {
+    const now = performance.now();
+    let message;
+    try {
+      message = JSON.parse(data.toString('utf8'));
+    } catch {
+      message = undefined;
+    }
+    const started = message && sent.get(message.id);
+    if (started === undefined || message.result === undefined) {
+      errors += 1;
+    } else {
+      sent.delete(message.id);
+      if (measuring) {
+        requests += 1;
+        latencies.push(now - started);
+      }
+    }
+    if (running) fire();
+  });
+  ws.on('error', () => {
+    errors += 1;
+  });
+  for (let i = 0; i < depth; i++) fire();
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+await sleep((o.warmupS ?? 0) * 1000);
+errors = 0;
+process.send({ mark: 'start' });
+measuring = true;
+const started = performance.now();
+await sleep(o.durationS * 1000);
+measuring = false;
+process.send({ mark: 'end' });
+const elapsed = (performance.now() - started) / 1000;
+running = false;
+const sorted = Float64Array.from(latencies).sort();
+const q = (p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : NaN);
+process.send({ requests, rps: requests / elapsed, p50: q(0.5), p99: q(0.99), errors });
+for (const ws of sockets) ws.terminate();
+process.exit(0);

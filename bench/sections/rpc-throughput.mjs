@@ -1,0 +1,154 @@
+/**
+ * Sections 1 and 2: session.get_chain_id and session.list_keys with a real
+ * token against a real database, over HTTP keep-alive (autocannon) and over
+ * WebSocket (one pipelined connection; 100 connections), each against a bare
+ * Node server answering a constant and against @open-rpc/server-js.
+ *
+ * The servers are measured in turns, a few short rounds each, and every
+ * ratio is the median of the per-round ratios: on a shared machine the
+ * background load drifts, and comparing neighbours in time cancels most of it.
+ */
+import { join } from 'node:path';
+import { BENCH, median, post, runLoad, startChild } from '../lib/common.mjs';
+import { prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
+
+const METHODS = ['session.get_chain_id', 'session.list_keys'];
+
+function bodyFor(method, token) {
+  const params = method === 'session.list_keys' ? { token } : {};
+  return JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
+}
+
+/** Starts the three servers; the gateway with a wallet, a connection and read access made through its API. */
+async function startServers() {
+  const dataDir = tempDataDir('rpc');
+  const gateway = await startGatewayChild(dataDir, {}, { name: 'gateway-rpc' });
+  const app = await prepareApp(gateway);
+  const bare = await startChild(join(BENCH, 'servers', 'bare.mjs'), [], { name: 'bare' });
+  const serverJs = await startChild(join(BENCH, 'servers', 'server-js.mjs'), [], { name: 'server-js' });
+  return {
+    app,
+    servers: {
+      gateway: { http: gateway.applicationUrl, ws: gateway.applicationUrl.replace(/^http/, 'ws'), child: gateway },
+      bare: { http: bare.url, ws: bare.wsUrl, child: bare },
+      'server-js': { http: serverJs.url, ws: serverJs.wsUrl, child: serverJs },
+    },
+    async close() {
+      await Promise.all([gateway.close(), bare.stop(), serverJs.stop()]);
+    },
+  };
+}
+
+/**
+ * Runs `measure(server, method)` for every server and method, `rounds` times,
+ * rotating the order of the servers each round. Returns results[method][server] = [per round].
+ */
+async function inTurns(servers, rounds, measure) {
+  const names = Object.keys(servers);
+  const results = Object.fromEntries(METHODS.map((m) => [m, Object.fromEntries(names.map((n) => [n, []]))]));
+  for (let r = 0; r < rounds; r++) {
+    for (const method of METHODS) {
+      const order = names.map((_, i) => names[(i + r) % names.length]);
+      for (const name of order) results[method][name].push(await measure(name, method, r));
+    }
+  }
+  return results;
+}
+
+/** Rows for the table: throughput ratios against both baselines, and p99s. */
+function summarise(label, results, targets) {
+  const rows = [];
+  for (const method of METHODS) {
+    const g = results[method].gateway;
+    const short = method.replace('session.', '');
+    for (const [base, target] of [
+      ['bare', targets.bare],
+      ['server-js', targets.serverJs],
+    ]) {
+      if (!results[method][base]) continue;
+      const b = results[method][base];
+      const ratio = median(g.map((x, i) => x.rps / b[i].rps));
+      rows.push({
+        section: label,
+        name: `${short} req/s vs ${base}`,
+        gateway: median(g.map((x) => x.rps)),
+        baseline: median(b.map((x) => x.rps)),
+        ratio,
+        target,
+        unit: 'rps',
+      });
+    }
+    const p99 = (name) => median(results[method][name].map((x) => x.p99));
+    const cpu = (name) => median(results[method][name].map((x) => x.cpuUsPerRequest));
+    rows.push({
+      section: label,
+      name: `${short} p99 latency; server CPU per request (gateway / bare / server-js)`,
+      text: `${p99('gateway').toFixed(2)} / ${p99('bare').toFixed(2)} / ${p99('server-js').toFixed(2)} ms; ${cpu('gateway').toFixed(0)} / ${cpu('bare').toFixed(0)} / ${cpu('server-js').toFixed(0)} µs`,
+    });
+  }
+  return rows;
+}
+
+function checkClean(what, r) {
+  const bad = (r.errors ?? 0) + (r.mismatches ?? 0) + (r.non2xx ?? 0);
+  if (bad > 0) throw new Error(`${what}: ${bad} failed or unexpected answers (${JSON.stringify(r)})`);
+}
+
+export async function runRpcThroughput({ rounds = 3, wsRounds = rounds, seconds = 3, wsSeconds = seconds, log = () => {} } = {}) {
+  const s = await startServers();
+  try {
+    const rows = [];
+    // The exact answer each server gives, so the load generators can check every answer.
+    const expect = {};
+    for (const [name, urls] of Object.entries(s.servers)) {
+      for (const method of METHODS) {
+        const reply = await post(urls.http, bodyFor(method, s.app.token));
+        if (!reply.body || reply.body.result === undefined) throw new Error(`${name} ${method}: ${reply.text}`);
+        (expect[name] ??= {})[method] = reply.text;
+      }
+    }
+
+    log('HTTP keep-alive (autocannon, 16 connections)');
+    const warmed = new Set();
+    const http = await inTurns(s.servers, rounds, async (name, method) => {
+      const key = `${name} ${method}`;
+      const r = await runLoad(join(BENCH, 'load', 'http-load.mjs'), {
+        url: s.servers[name].http,
+        body: bodyFor(method, s.app.token),
+        expectBody: expect[name][method],
+        connections: 16,
+        durationS: seconds,
+        warmupS: warmed.has(key) ? 0 : 1,
+      }, { server: s.servers[name].child });
+      warmed.add(key);
+      checkClean(`HTTP ${key}`, r);
+      log(`  ${key.padEnd(32)} ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, server CPU ${r.cpuUsPerRequest.toFixed(0)} µs/request`);
+      return r;
+    });
+    rows.push(...summarise('1 HTTP', http, { bare: 0.8, serverJs: 1.5 }));
+
+    for (const [label, connections, depth] of [
+      ['2 WS 1 conn', 1, 32],
+      ['2 WS 100 conn', 100, 1],
+    ]) {
+      log(`WebSocket, ${connections} connection(s), ${depth} in flight each`);
+      const ws = await inTurns(s.servers, wsRounds, async (name, method) => {
+        const r = await runLoad(join(BENCH, 'load', 'ws-load.mjs'), {
+          url: s.servers[name].ws,
+          body: bodyFor(method, s.app.token),
+          connections,
+          depth,
+          durationS: wsSeconds,
+          warmupS: 0.5,
+        }, { server: s.servers[name].child });
+        checkClean(`WS ${name} ${method}`, r);
+        log(`  ${`${name} ${method}`.padEnd(32)} ${Math.round(r.rps)} req/s, p99 ${r.p99.toFixed(2)} ms, server CPU ${r.cpuUsPerRequest.toFixed(0)} µs/request`);
+        return r;
+      });
+      rows.push(...summarise(label, ws, { bare: 0.8, serverJs: 1.5 }));
+    }
+    return rows;
+  } finally {
+    await s.close();
+  }
+}

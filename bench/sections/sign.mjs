@@ -1,0 +1,94 @@
+/**
+ * Section 3: signatures per second through session.sign_transaction (HTTP
+ * keep-alive, an unlocked wallet, proof of work of difficulty 0, a policy
+ * approving the transactions), against node:crypto signing the same bytes.
+ *
+ * Spam limits: the node allows 2 transactions per key and referenced block,
+ * and the gateway counts signed transactions too (it refuses with 2001 before
+ * the node would ban the key). The run spreads the load over many keys (each
+ * worker of the load generator owns its own keys and walks them in turn) and
+ * runs the development node with short blocks (--devnet-block-time-ms 50):
+ * both are ordinary settings, and no request is refused (any error fails the run).
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { BENCH, DIST, median, runLoad, startChild } from '../lib/common.mjs';
+import { prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
+
+const vote = () => Buffer.from(JSON.stringify({ voteSubmission: { proposalId: randomBytes(32).toString('hex'), value: 'VALUE_YES' } })).toString('base64');
+
+export async function runSign({ rounds = 3, seconds = 3, workers = 16, keys = 128, blockTimeMs = 50, log = () => {} } = {}) {
+  const rows = await signRun({ rounds, seconds, workers, keys, blockTimeMs, log, external: false });
+  // The same with the node in a process of its own, as a real network's node is: then the
+  // gateway's process no longer also serves the two node requests every signature makes.
+  rows.push(...(await signRun({ rounds: Math.max(1, rounds - 1), seconds, workers, keys, blockTimeMs, log, external: true })));
+  return rows;
+}
+
+async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, external }) {
+  const node = external ? await startChild(join(BENCH, 'servers', 'devnet.mjs'), [JSON.stringify({ blockTimeMs, powDifficulty: 0 })], { name: 'devnet' }) : undefined;
+  const config = node ? { network: 'bench-node', networkNodes: [node.url] } : { devnet: { blockTimeMs, powDifficulty: 0 } };
+  const gw = await startGatewayChild(tempDataDir('sign'), config, { name: 'gateway-sign' });
+  try {
+    const app = await prepareApp(gw, { unlock: true, extraKeys: keys - 1 });
+    if (app.keys.length !== keys) throw new Error(`expected ${keys} keys, the application sees ${app.keys.length}`);
+    const { chainID } = await gw.app('session.get_chain_id', {});
+
+    // One signature through the API, to get the exact bytes a signature covers.
+    const encodedTransaction = vote();
+    const signed = await gw.app('session.sign_transaction', { token: app.token, publicKey: app.keys[0], encodedTransaction });
+    const { decodeTransaction } = await import(join(DIST, 'src', 'domain', 'vega', 'transaction.js'));
+    const tx = decodeTransaction(new Uint8Array(Buffer.from(signed.encodedTransaction, 'base64')));
+    const message = Buffer.concat([Buffer.from(chainID, 'utf8'), Buffer.from([0]), Buffer.from(tx.inputData)]);
+
+    // Worker w signs with keys w, w + workers, w + 2·workers, ... in turn.
+    const bodies = Array.from({ length: workers }, (_, w) =>
+      app.keys
+        .filter((_, k) => k % workers === w)
+        .map((publicKey, i) => JSON.stringify({ jsonrpc: '2.0', id: i + 1, method: 'session.sign_transaction', params: { token: app.token, publicKey, encodedTransaction } })),
+    );
+
+    const gateway = [];
+    const raw = [];
+    for (let r = 0; r < rounds; r++) {
+      const g = await runLoad(join(BENCH, 'load', 'rpc-load.mjs'), { url: gw.applicationUrl, bodies, durationS: seconds, warmupS: r === 0 ? 1 : 0.2 }, { server: gw });
+      if (g.errors) throw new Error(`sign_transaction: ${g.errors} errors ${JSON.stringify(g.codes)}`);
+      const b = await runLoad(join(BENCH, 'load', 'raw-sign.mjs'), { secretKeyHex: randomBytes(32).toString('hex'), messageHex: message.toString('hex'), durationS: seconds });
+      log(`  round ${r}${external ? ' (node in its own process)' : ''}: gateway ${Math.round(g.rps)} signatures/s (p99 ${g.p99.toFixed(1)} ms, ${g.cpuUsPerRequest.toFixed(0)} µs CPU each), node:crypto ${Math.round(b.rps)}/s`);
+      gateway.push(g);
+      raw.push(b);
+    }
+    if (external) {
+      return [
+        {
+          section: '3 Signing',
+          name: 'the same, the node in its own process (p99; gateway CPU per signature)',
+          gateway: median(gateway.map((x) => x.rps)),
+          baseline: median(raw.map((x) => x.rps)),
+          ratio: median(gateway.map((x, i) => x.rps / raw[i].rps)),
+          unit: 'sig/s',
+          note: `${median(gateway.map((x) => x.p99)).toFixed(1)} ms; ${median(gateway.map((x) => x.cpuUsPerRequest)).toFixed(0)} µs`,
+        },
+      ];
+    }
+    return [
+      {
+        section: '3 Signing',
+        name: `sign_transaction signatures/s vs node:crypto (${keys} keys, ${workers} in flight, node in the gateway's process)`,
+        gateway: median(gateway.map((x) => x.rps)),
+        baseline: median(raw.map((x) => x.rps)),
+        ratio: median(gateway.map((x, i) => x.rps / raw[i].rps)),
+        target: 0.6,
+        unit: 'sig/s',
+      },
+      {
+        section: '3 Signing',
+        name: 'sign_transaction p99 latency / gateway CPU per signature',
+        text: `${median(gateway.map((x) => x.p99)).toFixed(1)} ms / ${median(gateway.map((x) => x.cpuUsPerRequest)).toFixed(0)} µs (node:crypto: ${(1e6 / median(raw.map((x) => x.rps))).toFixed(0)} µs)`,
+      },
+    ];
+  } finally {
+    await gw.close();
+    await node?.stop();
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Profiles the gateway during sign_transaction load only (not the set-up):
+ *   node bench/tools/profile-sign.mjs OUT.cpuprofile [seconds]
+ *   node bench/tools/profile-top.mjs OUT.cpuprofile
+ */
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { BENCH, runLoad } from '../lib/common.mjs';
+import { prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
+
+const [out = '/tmp/sign.cpuprofile', seconds = '4'] = process.argv.slice(2);
+const gw = await startGatewayChild(tempDataDir('profsign'), { devnet: { blockTimeMs: 50, powDifficulty: 0 } });
+const app = await prepareApp(gw, { unlock: true, extraKeys: 127 });
+const enc = Buffer.from(JSON.stringify({ voteSubmission: { proposalId: randomBytes(32).toString('hex'), value: 'VALUE_YES' } })).toString('base64');
+const workers = 16;
+const bodies = Array.from({ length: workers }, (_, w) =>
+  app.keys.filter((_, k) => k % workers === w).map((publicKey) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'session.sign_transaction', params: { token: app.token, publicKey, encodedTransaction: enc } })),
+);
+await runLoad(join(BENCH, 'load', 'rpc-load.mjs'), { url: gw.applicationUrl, bodies, durationS: 1 });
+await gw.ask('profile-start');
+const r = await runLoad(join(BENCH, 'load', 'rpc-load.mjs'), { url: gw.applicationUrl, bodies, durationS: Number(seconds) }, { server: gw });
+await gw.ask('profile-stop', { path: resolve(out) });
+console.log(r);
+await gw.close();
+process.exit(0);
