@@ -10,6 +10,7 @@
  * Sends back { requests, rps, p50, p99, errors } over IPC.
  */
 import WebSocket from 'ws';
+import { quantiles, sleep } from './client.mjs';
 
 const o = JSON.parse(process.argv[2]);
 const template = JSON.parse(o.body);
@@ -73,7 +74,6 @@ for (const ws of sockets) {
   for (let i = 0; i < depth; i++) fire();
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 await sleep((o.warmupS ?? 0) * 1000);
 errors = 0;
 process.send({ mark: 'start' });
@@ -84,8 +84,6 @@ measuring = false;
 process.send({ mark: 'end' });
 const elapsed = (performance.now() - started) / 1000;
 running = false;
-const sorted = Float64Array.from(latencies).sort();
-const q = (p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : NaN);
-process.send({ requests, rps: requests / elapsed, p50: q(0.5), p99: q(0.99), errors });
+process.send({ requests, rps: requests / elapsed, ...quantiles(latencies), errors });
 for (const ws of sockets) ws.terminate();
 process.exit(0);

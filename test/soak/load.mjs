@@ -22,9 +22,9 @@
  *   DURATION_S=60 CLIENTS=100 KEYS=64 node test/soak/load.mjs
  */
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { BENCH, requireBuild, startChild } from '../../bench/lib/common.mjs';
+import { jsonPoster, quantiles } from '../../bench/load/client.mjs';
 import { PASSPHRASE, startGatewayChild, tempDataDir } from '../../bench/lib/setup.mjs';
 
 requireBuild();
@@ -43,27 +43,8 @@ const MIX = [
 // the memory figures are the gateway's: the node keeps its whole chain in memory.
 const devnet = await startChild(join(BENCH, 'servers', 'devnet.mjs'), [JSON.stringify({ blockTimeMs: BLOCK_MS, powDifficulty: 2 })], { name: 'devnet' });
 const gw = await startGatewayChild(tempDataDir('soak'), { network: 'soak-devnet', networkNodes: [devnet.url] }, { name: 'gateway-soak', execArgv: ['--expose-gc'] });
-const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS + 8 });
-
-function call(method, params) {
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
-  return new Promise((resolve) => {
-    const req = request(gw.applicationUrl, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch {
-          resolve({ error: { code: `HTTP ${res.statusCode}` } });
-        }
-      });
-    });
-    req.setTimeout(60_000, () => req.destroy(new Error('timeout')));
-    req.on('error', (error) => resolve({ error: { code: error.code ?? error.message } }));
-    req.end(body);
-  });
-}
+const http = jsonPoster(gw.applicationUrl, { maxSockets: CLIENTS + 8, timeoutMs: 60_000 });
+const call = http.call;
 const must = async (method, params) => {
   const reply = await call(method, params);
   if (reply.result === undefined) throw new Error(`${method}: ${JSON.stringify(reply.error)}`);
@@ -170,16 +151,14 @@ try {
   const elapsed = (performance.now() - started) / 1000;
   const atEnd = await memory();
 
-  const q = (values, p) => {
-    const sorted = Float64Array.from(values).sort();
-    return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : NaN;
-  };
   const all = Object.values(stats).flatMap((s) => s.latencies);
   const requests = all.length;
   const errors = Object.values(stats).reduce((n, s) => n + s.errors, 0);
-  console.log(`\nrequests ${requests} (${(requests / elapsed).toFixed(0)}/s), errors ${errors}, p50 ${q(all, 0.5).toFixed(2)} ms, p99 ${q(all, 0.99).toFixed(2)} ms`);
+  const overall = quantiles(all);
+  console.log(`\nrequests ${requests} (${(requests / elapsed).toFixed(0)}/s), errors ${errors}, p50 ${overall.p50.toFixed(2)} ms, p99 ${overall.p99.toFixed(2)} ms`);
   for (const [method, s] of Object.entries(stats)) {
-    console.log(`  ${method.padEnd(26)} ${String(s.requests).padStart(8)} requests, ${s.errors} errors, p50 ${q(s.latencies, 0.5).toFixed(2)} ms, p99 ${q(s.latencies, 0.99).toFixed(2)} ms`);
+    const { p50, p99 } = quantiles(s.latencies);
+    console.log(`  ${method.padEnd(26)} ${String(s.requests).padStart(8)} requests, ${s.errors} errors, p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`);
   }
   console.log(`  sends deferred for want of a free key (sent as list_keys): ${deferred}`);
   if (errors) console.log(`  errors by code: ${JSON.stringify(errorCodes)}`);
@@ -190,7 +169,7 @@ try {
 } catch (error) {
   console.error(error);
 } finally {
-  agent.destroy();
+  http.destroy();
   await gw.close();
   await devnet.stop();
 }
