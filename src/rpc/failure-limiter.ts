@@ -39,8 +39,11 @@ export class FailureLimiter {
   }
 
   private recent(source: string): number[] {
+    const known = this.failures.get(source);
+    // Every request asks; an address that never failed must cost no more than a map lookup.
+    if (known === undefined) return [];
     const since = this.now() - this.limits.windowMs;
-    const kept = (this.failures.get(source) ?? []).filter((t) => t > since);
+    const kept = known.filter((t) => t > since);
     if (kept.length === 0) this.failures.delete(source);
     else this.failures.set(source, kept);
     return kept;

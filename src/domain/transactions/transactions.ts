@@ -46,6 +46,8 @@ interface Command {
   type: string;
   field: number;
   bytes: Uint8Array;
+  /** The command read back from `bytes`: what is shown for review is what gets signed. */
+  decoded: Record<string, unknown>;
 }
 
 const PATH = '/encodedTransaction';
@@ -79,7 +81,7 @@ export function parseCommand(encoded: string): Command {
   }
   const [type] = names as [string];
   const { field, bytes } = encodeCommand(type, (json as Record<string, Record<string, unknown>>)[type] as Record<string, unknown>);
-  return { type, field, bytes };
+  return { type, field, bytes, decoded: decodeCommand(field, bytes).value };
 }
 
 export interface TransactionsOptions {
@@ -184,7 +186,7 @@ export class Transactions {
         wallet: session.wallet,
         commandType: command.type,
         publicKey: key.publicKey,
-        details: { publicKey: key.publicKey, keyName: key.name, commandType: command.type, command: decodeCommand(command.field, command.bytes).value, purpose },
+        details: { publicKey: key.publicKey, keyName: key.name, commandType: command.type, command: command.decoded, purpose },
       },
       request.signal,
     );
@@ -241,7 +243,7 @@ function checkCounters(stats: SpamStatistics, command: Command): void {
     throw new SpamLimitError(`the key has sent the most ${command.type} commands the network allows this epoch`);
   }
   if (command.type === 'voteSubmission' && stats.votes) {
-    const proposal = (decodeCommand(command.field, command.bytes).value.proposalId as string | undefined) ?? '';
+    const proposal = (command.decoded.proposalId as string | undefined) ?? '';
     const seen = stats.votes.perProposal.find((v) => v.proposal === proposal)?.countForEpoch ?? 0n;
     if (stats.votes.bannedUntil || seen >= stats.votes.maxForEpoch) throw new SpamLimitError('the key has voted on this proposal as often as the network allows this epoch');
   }

@@ -4,7 +4,8 @@ import { StoreIntegrityError, WalletAlreadyExistsError, WalletNotFoundError } fr
 import type { KdfParams } from '../../domain/wallet/secret-box.js';
 import type { KeyRecord, Store, WalletRecord, WalletStore } from '../store.js';
 import { migrations, type Migration } from './migrations.js';
-import { SqliteAuditStore, SqliteNetworkStore, SqlitePolicyStore, SqliteSessionStore } from './sqlite-sessions.js';
+import { SqliteNetworkStore } from './sqlite-networks.js';
+import { SqliteAuditStore, SqlitePolicyStore, SqliteSessionStore } from './sqlite-sessions.js';
 
 interface WalletRow {
   name: string;
