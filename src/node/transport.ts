@@ -6,6 +6,9 @@
  * a failure of the node but a verdict on the request; the client turns it into
  * a NodeRejectedRequestError and does not ask anyone else.
  */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
 import { NodeRejectedRequestError } from './errors.js';
 
 /** Largest response body read from a node; anything bigger is treated as garbage. */
@@ -42,8 +45,12 @@ export class NodeFailure extends Error {
   }
 }
 
-/** Error codes (from node:net / undici) that mean the TCP connection was never established. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+/**
+ * Error codes of node:net / node:dns that mean a connection could not be
+ * opened. They only count as such while the socket never connected: some
+ * (EHOSTUNREACH, ETIMEDOUT...) can also break a connection that was open.
+ */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT']);
 
 const WORDS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -52,11 +59,10 @@ const WORDS: Record<string, string> = {
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   EADDRNOTAVAIL: 'address not available',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  ETIMEDOUT: 'connection timed out',
   ECONNRESET: 'connection reset',
   EPIPE: 'connection closed',
-  UND_ERR_SOCKET: 'connection closed by the node',
-  UND_ERR_HEADERS_OVERFLOW: 'response headers too large',
+  HPE_HEADER_OVERFLOW: 'response headers too large',
 };
 
 function codesOf(error: unknown): string[] {
@@ -66,13 +72,17 @@ function codesOf(error: unknown): string[] {
   return typeof code === 'string' ? [code] : [];
 }
 
-/** Turns whatever fetch (or reading its body) threw into a NodeFailure, without echoing foreign text. */
-export function failureFromError(error: unknown, signal: AbortSignal, timeoutMs: number): NodeFailure {
+/**
+ * Turns whatever a request (or reading its answer) failed with into a
+ * NodeFailure, without echoing foreign text. `connected`: whether the socket
+ * was connected at some point.
+ */
+export function failureFromError(error: unknown, signal: AbortSignal, timeoutMs: number, connected: boolean): NodeFailure {
   if (error instanceof NodeFailure) return error;
   // Whoever aborted (timeout, caller, close), the client sorts it out; from here it looks like a timeout.
   if (signal.aborted) return new NodeFailure('timeout', `no answer within ${timeoutMs} ms`);
   const codes = codesOf(error);
-  if (codes.length > 0 && codes.every((c) => NOT_CONNECTED.has(c))) return new NodeFailure('unreachable', WORDS[codes[0]!] ?? 'could not connect');
+  if (!connected && codes.length > 0 && codes.every((c) => NOT_CONNECTED.has(c))) return new NodeFailure('unreachable', WORDS[codes[0]!] ?? 'could not connect');
   const word = codes.map((c) => WORDS[c]).find(Boolean);
   return new NodeFailure('transport', word ?? 'the connection failed');
 }
@@ -112,8 +122,26 @@ export function summariseErrorBody(text: string): string {
   return sanitise(parts.join(': '));
 }
 
+/** Idle keep-alive sockets are closed after this long (undici's fetch did the same), or sooner when the node announces less. */
+const IDLE_SOCKET_MS = 4000;
+
+/**
+ * The connection pools of one client: a keep-alive agent per scheme, so that
+ * consecutive requests to a node reuse its TCP (and TLS) connection.
+ */
+export class NodeAgents {
+  readonly http = new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
+  readonly https = new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
+
+  /** Closes every socket, idle or in use. */
+  destroy(): void {
+    this.http.destroy();
+    this.https.destroy();
+  }
+}
+
 export interface Exchange {
-  fetch: typeof fetch;
+  agents: NodeAgents;
   url: string;
   method: 'GET' | 'POST';
   body?: string;
@@ -121,49 +149,108 @@ export interface Exchange {
   timeoutMs: number;
 }
 
-async function readCapped(response: Response): Promise<Uint8Array> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new NodeFailure('garbage', 'response body too large');
-  }
-  if (!response.body) return new Uint8Array();
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw new NodeFailure('garbage', 'response body too large');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+interface Answer {
+  status: number;
+  bytes: Buffer;
+}
+
+const GET_HEADERS = { accept: 'application/json' };
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Errors a socket gives when the other end closed it under us. */
+const isReset = (error: unknown) => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
+};
+
+/** Destroys the idle sockets of `agent`, so that its next request opens a new connection. */
+function dropIdleSockets(agent: HttpAgent): void {
+  for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+}
+
+/**
+ * One request and its whole answer, body capped at MAX_BODY_BYTES. Rejects with a NodeFailure.
+ *
+ * `retryStale`: when the request went out on a pooled socket that turns out to
+ * have been closed by the node while it sat idle (a reset before a single byte
+ * of answer came back), send it once more on a new connection. Only for
+ * requests that are safe to repeat.
+ */
+function roundTrip(x: Exchange, retryStale: boolean): Promise<Answer> {
+  const { signal } = x;
+  if (signal.aborted) return Promise.reject(failureFromError(undefined, signal, x.timeoutMs, false));
+  const target = new URL(x.url);
+  const secure = target.protocol === 'https:';
+  const agent = secure ? x.agents.https : x.agents.http;
+  const headers =
+    x.body === undefined ? GET_HEADERS : { accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(x.body) };
+
+  return new Promise<Answer>((resolve, reject) => {
+    let settled = false;
+    /** Whether the TCP connection was ever established (a pooled socket always was). */
+    let connected = false;
+    let socket: Socket | undefined;
+    let bytesReadBefore = 0;
+
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const fail = (error: unknown) => {
+      if (!settle()) return;
+      // Whatever went wrong, this socket is not going back into the pool.
+      req.destroy();
+      const stale = retryStale && req.reusedSocket && socket !== undefined && socket.bytesRead === bytesReadBefore && isReset(error) && !signal.aborted;
+      if (stale) {
+        // The other idle sockets to the node were probably closed at the same time: do not hand them out either.
+        dropIdleSockets(agent);
+        roundTrip(x, false).then(resolve, reject);
+        return;
+      }
+      reject(failureFromError(error, signal, x.timeoutMs, connected));
+    };
+    // The signal covers the whole exchange, connecting included; stopping reads as a timeout.
+    const onAbort = () => fail(undefined);
+
+    const req = (secure ? httpsRequest : httpRequest)(target, { method: x.method, headers, agent });
+    signal.addEventListener('abort', onAbort, { once: true });
+    req.on('socket', (s: Socket) => {
+      socket = s;
+      bytesReadBefore = s.bytesRead;
+      if (req.reusedSocket || !s.connecting) connected = true;
+      else s.once('connect', () => (connected = true));
+    });
+    req.on('error', fail);
+    req.on('response', (res: IncomingMessage) => {
+      if (Number(res.headers['content-length']) > MAX_BODY_BYTES) return fail(new NodeFailure('garbage', 'response body too large'));
+      const chunks: Buffer[] = [];
+      let total = 0;
+      res.on('data', (chunk: Buffer) => {
+        total += chunk.length;
+        if (total > MAX_BODY_BYTES) return fail(new NodeFailure('garbage', 'response body too large'));
+        chunks.push(chunk);
+      });
+      res.on('end', () => {
+        if (settle()) resolve({ status: res.statusCode ?? 0, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total) });
+      });
+      res.on('error', fail);
+      // A close without 'end' first: the node went away in the middle of its answer.
+      res.on('close', () => fail(new NodeFailure('transport', 'the connection closed before the answer was complete')));
+    });
+    req.end(x.body);
+  });
 }
 
 /**
  * Sends one request and returns the parsed JSON of a 2xx answer.
  * Throws NodeFailure (node problem), NodeRejectedRequestError (4xx).
+ * Redirects are never followed: they count as an unexpected status.
  */
 export async function exchangeJson(x: Exchange): Promise<unknown> {
-  let status: number;
-  let bytes: Uint8Array;
-  try {
-    const response = await x.fetch(x.url, {
-      method: x.method,
-      headers: x.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-      ...(x.body === undefined ? {} : { body: x.body }),
-      signal: x.signal,
-      redirect: 'manual',
-    });
-    status = response.status;
-    bytes = await readCapped(response);
-  } catch (error) {
-    throw failureFromError(error, x.signal, x.timeoutMs);
-  }
+  // Only a GET may be sent twice; a POST may be a transaction that must not reach the node twice.
+  const { status, bytes } = await roundTrip(x, x.method === 'GET');
   if (status >= 400 && status < 500) {
     throw new NodeRejectedRequestError(status, summariseErrorBody(decodeLoosely(bytes)));
   }
@@ -171,7 +258,7 @@ export async function exchangeJson(x: Exchange): Promise<unknown> {
   if (status < 200 || status >= 300) throw new NodeFailure('bad_status', `unexpected HTTP status ${status}`);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = STRICT_UTF8.decode(bytes);
   } catch {
     throw new NodeFailure('garbage', 'response body is not UTF-8');
   }

@@ -31,7 +31,15 @@
  *   Each attempt runs under AbortSignal.any(caller's signal, a per-request
  *   AbortSignal.timeout, a per-attempt controller that close() aborts). A caller abort ends
  *   the call at once with the caller's reason: no retry, no further pause.
+ *
+ * Connections
+ *   Requests go through node:http(s) with one keep-alive agent per scheme, so
+ *   a node's connection is reused from one request to the next; close()
+ *   destroys them. A GET that meets a pooled connection the node had closed
+ *   while it sat idle is sent again once on a new connection (transport.ts);
+ *   a POST never is.
  */
+import { untilAborted } from '../abort.js';
 import { transactionHash } from '../domain/vega/transaction.js';
 import { LastBlockUnavailableError, NoHealthyNodeError, NodeClientClosedError, NodeRejectedRequestError, TransactionFailedError } from './errors.js';
 import {
@@ -47,7 +55,7 @@ import {
   type SpamStatistics,
   type SubmitResult,
 } from './responses.js';
-import { exchangeJson, NodeFailure } from './transport.js';
+import { exchangeJson, NodeAgents, NodeFailure } from './transport.js';
 
 export * from './errors.js';
 export type { CheckResult, LastBlock, NodeStatistics, PowBlockState, SpamCounter, SpamStatistics, SubmitResult, VoteSpamCounters } from './responses.js';
@@ -68,7 +76,6 @@ export interface VegaNodeClientOptions {
   healthTtlMs?: number;
   /** How many blocks a node may trail the highest node of its chain and still be used. Default 10. */
   maxHeightLag?: number;
-  fetch?: typeof fetch;
 }
 
 export interface NodeHealth {
@@ -121,30 +128,6 @@ function normaliseUrl(raw: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
-/** Resolves with `promise`, or rejects with the reason of the first of `signals` to abort. */
-function untilAborted<T>(promise: Promise<T>, signals: AbortSignal[]): Promise<T> {
-  const aborted = signals.find((s) => s.aborted);
-  if (aborted) return Promise.reject(aborted.reason);
-  return new Promise<T>((resolve, reject) => {
-    const stop = (event: Event) => {
-      cleanup();
-      reject((event.target as AbortSignal).reason);
-    };
-    const cleanup = () => signals.forEach((s) => s.removeEventListener('abort', stop));
-    signals.forEach((s) => s.addEventListener('abort', stop, { once: true }));
-    promise.then(
-      (value) => {
-        cleanup();
-        resolve(value);
-      },
-      (error: unknown) => {
-        cleanup();
-        reject(error);
-      },
-    );
-  });
-}
-
 function pause(ms: number, signals: AbortSignal[]): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const slept = new Promise<void>((resolve) => {
@@ -185,7 +168,8 @@ export class VegaNodeClient {
   readonly #backoffMs: number;
   readonly #ttlMs: number;
   readonly #maxLag: number;
-  readonly #fetch: typeof fetch;
+  /** Keep-alive connection pools, destroyed by close(). */
+  readonly #agents = new NodeAgents();
   /** Aborted by close(); only listened to, never fed to AbortSignal.any (see #lease). */
   readonly #closer = new AbortController();
   /** One controller per exchange in flight, so close() can stop them all. */
@@ -202,8 +186,6 @@ export class VegaNodeClient {
     this.#backoffMs = positiveInteger(options.backoffMs, 100, 'backoffMs');
     this.#ttlMs = positiveInteger(options.healthTtlMs, 2000, 'healthTtlMs');
     this.#maxLag = positiveInteger(options.maxHeightLag, 10, 'maxHeightLag');
-    const f = options.fetch ?? globalThis.fetch;
-    this.#fetch = (input, init) => f(input, init);
   }
 
   /** GET /blockchain/height: the block to build proof of work on, and the spam parameters. */
@@ -247,6 +229,13 @@ export class VegaNodeClient {
     const snapshot = await this.#current(signal);
     if (snapshot.chainId === null || snapshot.preferred.length === 0) throw new NoHealthyNodeError();
     return snapshot.chainId;
+  }
+
+  /** The chain id when fresh health probes agree on one; undefined when finding out needs a request (then use chainId()). */
+  knownChainId(): string | undefined {
+    const s = this.#snapshot;
+    if (!s || s.exhausted || s.chainId === null || s.preferred.length === 0 || Date.now() - s.takenAt >= this.#ttlMs) return undefined;
+    return s.chainId;
   }
 
   /** GET /statistics/spam/{party} */
@@ -304,6 +293,7 @@ export class VegaNodeClient {
     if (!this.#closer.signal.aborted) this.#closer.abort(new NodeClientClosedError());
     for (const controller of this.#inflight) controller.abort(this.#closer.signal.reason);
     this.#inflight.clear();
+    this.#agents.destroy();
     this.#snapshot = null;
   }
 
@@ -333,11 +323,11 @@ export class VegaNodeClient {
   }
 
   #get(url: string, path: string, signal: AbortSignal): Promise<unknown> {
-    return exchangeJson({ fetch: this.#fetch, url: url + path, method: 'GET', signal, timeoutMs: this.#timeoutMs });
+    return exchangeJson({ agents: this.#agents, url: url + path, method: 'GET', signal, timeoutMs: this.#timeoutMs });
   }
 
   #post(url: string, path: string, body: string, signal: AbortSignal): Promise<unknown> {
-    return exchangeJson({ fetch: this.#fetch, url: url + path, method: 'POST', body, signal, timeoutMs: this.#timeoutMs });
+    return exchangeJson({ agents: this.#agents, url: url + path, method: 'POST', body, signal, timeoutMs: this.#timeoutMs });
   }
 
   #sameChain<T extends { chainId: string }>(value: T, chainId: string): T {

@@ -32,7 +32,7 @@ const PROPOSAL = '6f811372ac081642ba00d01d7dd8fd5da13568fe02d167bde1bc90d235fd2b
 const blockHash = (height: bigint) => createHash('sha3-256').update(`fake block ${height}`).digest('hex');
 
 type Route = 'statistics' | 'height' | 'spam' | 'submit' | 'check';
-type Behaviour = 'ok' | 'hang' | 'garbage' | 'html' | 'error500' | 'reject400' | 'destroy' | 'truncate';
+type Behaviour = 'ok' | 'hang' | 'garbage' | 'html' | 'error500' | 'reject400' | 'destroy' | 'truncate' | 'dropReused';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -57,9 +57,13 @@ class FakeNode {
   submitHash: string | undefined;
   readonly hits: Record<Route, number> = { statistics: 0, height: 0, spam: 0, submit: 0, check: 0 };
   readonly bodies: unknown[] = [];
+  /** TCP connections accepted so far. */
+  connections = 0;
   port = 0;
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
+  /** Requests received on each connection. */
+  readonly #served = new WeakMap<Socket, number>();
 
   constructor(
     readonly name: string,
@@ -73,6 +77,7 @@ class FakeNode {
   async start(): Promise<this> {
     const server = createServer((req, res) => void this.#handle(req, res));
     server.on('connection', (socket) => {
+      this.connections += 1;
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
     });
@@ -101,6 +106,8 @@ class FakeNode {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const earlier = this.#served.get(req.socket) ?? 0;
+    this.#served.set(req.socket, earlier + 1);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const route = routeOf(req.method, req.url);
@@ -130,6 +137,15 @@ class FakeNode {
       case 'destroy':
         req.socket.destroy();
         return;
+      case 'dropReused':
+        // What a client sees when a node closes an idle keep-alive connection just as a request
+        // goes out on it: the request meets a connection that ends before any answer. Only the
+        // first request of each connection is answered.
+        if (earlier > 0) {
+          req.socket.destroy();
+          return;
+        }
+        return this.#json(res, 200, this.#answer(route, raw));
       case 'truncate':
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': 400 });
         res.write('{"height":"12');
@@ -435,7 +451,10 @@ describe('VegaNodeClient: misbehaving nodes', () => {
     const client = clientFor([a!, b!]);
 
     await expect(client.lastBlock()).resolves.toMatchObject({ chainId: CHAIN });
-    expect([a!.hits.height, b!.hits.height]).toEqual([1, 1]);
+    // A sees the GET twice: it went out on the connection kept from the probe, which ended
+    // before any answer, so it was sent once more on a new connection (see 'connections
+    // closed by the node' below) before the client moved on to B.
+    expect([a!.hits.height, b!.hits.height]).toEqual([2, 1]);
 
     // Fresh clients start their round robin at A.
     const healed = clientFor([a!, b!]);
@@ -458,6 +477,53 @@ describe('VegaNodeClient: misbehaving nodes', () => {
     expect(error).toBeInstanceOf(TransactionFailedError);
     expect((error as TransactionFailedError).details).toMatchObject({ cause: 'invalid response: body.txHash does not match the submitted transaction' });
     expect(a!.hits.submit + b!.hits.submit).toBe(1);
+  });
+});
+
+describe('VegaNodeClient: connections closed by the node', () => {
+  it('sends a GET once more on a new connection when the kept-alive one ends before any answer', async () => {
+    const [a] = await fakeNodes(1);
+    a!.behaviour = { height: 'dropReused' };
+    // No retry on the client's side: only the transport can save the call.
+    const client = clientFor([a!], { retries: 0 });
+    await client.health(); // leaves one idle connection in the pool
+
+    await expect(client.lastBlock()).resolves.toMatchObject({ chainId: CHAIN });
+    expect(a!.hits.height).toBe(2);
+    expect(a!.connections).toBe(2);
+    await expect(client.lastBlock()).resolves.toMatchObject({ chainId: CHAIN });
+    expect(a!.hits.height).toBe(4);
+    expect(a!.connections).toBe(3);
+    expect((await client.health())[0]).toMatchObject({ ok: true, preferred: true });
+  });
+
+  it('sends it once more only: a new connection that breaks too is a failure', async () => {
+    const [a] = await fakeNodes(1);
+    a!.behaviour = { height: 'destroy' };
+    const client = clientFor([a!], { retries: 0 });
+    await client.health();
+
+    const error = await rejection(client.lastBlock());
+    expect(error).toBeInstanceOf(LastBlockUnavailableError);
+    expect((error as LastBlockUnavailableError).details).toMatchObject({ attempts: 1, cause: 'connection reset' });
+    expect(a!.hits.height).toBe(2);
+  });
+
+  it('never sends a POST twice, even when the kept-alive connection ended before any answer', async () => {
+    const [a] = await fakeNodes(1);
+    a!.behaviour = { submit: 'dropReused', check: 'dropReused' };
+    const client = clientFor([a!], { retries: 0 });
+    await client.health();
+
+    const error = await rejection(client.submitRaw(TX, 'TYPE_SYNC'));
+    expect(error).toBeInstanceOf(TransactionFailedError);
+    expect((error as TransactionFailedError).details).toMatchObject({ txHash: TX_HASH, attempts: 1, possiblyDelivered: true });
+    expect(a!.hits.submit).toBe(1);
+
+    // A check is not a submit, but it is a POST all the same.
+    await client.health(); // the failure above marked the node: probe it again, on a new connection
+    await expect(client.checkRaw(TX)).rejects.toBeInstanceOf(NoHealthyNodeError);
+    expect(a!.hits.check).toBe(1);
   });
 });
 
