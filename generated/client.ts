@@ -167,7 +167,7 @@ export class WalletGatewayClient {
     importWallet: (...args: ParamsArg<"admin.import_wallet">) => this.request("admin.import_wallet", ...args),
     /** Returns a wallet's name, ID, type and key derivation version. */
     describeWallet: (...args: ParamsArg<"admin.describe_wallet">) => this.request("admin.describe_wallet", ...args),
-    /** Lists the wallets' names in alphabetical order. */
+    /** Lists the wallets' names in alphabetical order, all at once or one page at a time. */
     listWallets: (...args: ParamsArg<"admin.list_wallets">) => this.request("admin.list_wallets", ...args),
     /** Removes a wallet and every trace of it. */
     removeWallet: (...args: ParamsArg<"admin.remove_wallet">) => this.request("admin.remove_wallet", ...args),

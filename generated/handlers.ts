@@ -30,7 +30,7 @@ export interface Handlers<Ctx> {
   "admin.import_wallet": Handler<"admin.import_wallet", Ctx>;
   /** Returns a wallet's name, ID, type and key derivation version. */
   "admin.describe_wallet": Handler<"admin.describe_wallet", Ctx>;
-  /** Lists the wallets' names in alphabetical order. */
+  /** Lists the wallets' names in alphabetical order, all at once or one page at a time. */
   "admin.list_wallets": Handler<"admin.list_wallets", Ctx>;
   /** Removes a wallet and every trace of it. */
   "admin.remove_wallet": Handler<"admin.remove_wallet", Ctx>;

@@ -142,8 +142,8 @@ export const methodTable: { readonly [M in MethodName]: MethodSpec } = {
   "admin.list_wallets": {
     name: "admin.list_wallets",
     namespace: "admin",
-    summary: "Lists the wallets' names in alphabetical order.",
-    paramNames: [],
+    summary: "Lists the wallets' names in alphabetical order, all at once or one page at a time.",
+    paramNames: ["limit","after"],
     requiredParams: [],
     errorCodes: [-32602],
     validateParams: v.admin_list_wallets_params,

@@ -584,7 +584,11 @@ export interface DescribeWalletResult {
  * via the `definition` "ListWalletsResult".
  */
 export interface ListWalletsResult {
+  /**
+   * Names in code-point order: all of them without `limit`, else at most `limit` of them.
+   */
   wallets: WalletName[];
+  nextAfter?: WalletName;
 }
 /**
  * This interface was referenced by `SpecDefinitions`'s JSON-Schema
@@ -1391,7 +1395,13 @@ export interface AdminDescribeWalletParams {
  * This interface was referenced by `SpecDefinitions`'s JSON-Schema
  * via the `definition` "AdminListWalletsParams".
  */
-export interface AdminListWalletsParams {}
+export interface AdminListWalletsParams {
+  /**
+   * The most names to return, from 1 to 1000. When given, the result is one page and carries `nextAfter` when more names follow; when omitted, every name is returned.
+   */
+  limit?: number;
+  after?: WalletName;
+}
 /**
  * Params of admin.remove_wallet.
  *

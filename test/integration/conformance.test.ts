@@ -91,6 +91,8 @@ const createdApiToken: Step = async (gw, state) => {
   state.replacements.id = created.apiToken.id;
 };
 
+/** Created out of order, so that the pages show the sort rather than the insertion order. */
+const THREE_WALLETS = [importWallet('wallet-3'), importWallet('wallet-1'), importWallet('wallet-2')];
 const SESSION = [myWallet, connected];
 const READY = [myWallet, connected, canRead, unlock];
 /** Transactions of vega.xyz are approved by policy, so that steps can send some without a reviewer. */
@@ -181,6 +183,8 @@ const SCENARIOS: Record<string, Scenario> = {
   'admin.describe_wallet: Getting wallet base information': { steps: [myWallet] },
   'admin.describe_wallet: Describing a wallet with a wrong passphrase': { steps: [myWallet] },
   'admin.list_wallets: Getting the list of wallets': { steps: [importWallet('wallet-2'), importWallet('wallet-1')] },
+  'admin.list_wallets: Getting the first page of wallets': { steps: THREE_WALLETS },
+  'admin.list_wallets: Getting the last page of wallets': { steps: THREE_WALLETS },
   'admin.remove_wallet: Remove a wallet': { steps: [myWallet] },
   'admin.unlock_wallet: Unlocking a wallet': { steps: [myWallet] },
   'admin.unlock_wallet: Unlocking with a wrong passphrase': { steps: [myWallet] },

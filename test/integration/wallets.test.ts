@@ -135,6 +135,80 @@ describe('wallets on a real database', () => {
     expect([ok.length, taken.length]).toEqual([1, 2]);
   });
 
+  describe('list_wallets by pages', () => {
+    // 25 names whose code-point order differs from a case-insensitive or locale order.
+    const NAMES = [...Array.from({ length: 21 }, (_, i) => `w-${String(i).padStart(2, '0')}`), 'Alpha', 'beta', 'Zulu', 'Ölfass'];
+    const SORTED = ['Alpha', 'Zulu', 'beta', ...NAMES.slice(0, 21), 'Ölfass'];
+    const listing = async (params: unknown) => {
+      const reply = await gw.admin(rpc('admin.list_wallets', params));
+      if (reply.body.error) throw new Error(JSON.stringify(reply.body.error));
+      return reply.body.result as { wallets: string[]; nextAfter?: string };
+    };
+
+    beforeEach(async () => {
+      for (const wallet of NAMES) await gw.call('admin.create_wallet', { wallet, passphrase: 'p' });
+    });
+
+    test('following nextAfter with limit 10 lists every name exactly once, in order, in pages of 10, 10 and 5', async () => {
+      const pages: { wallets: string[]; nextAfter?: string }[] = [];
+      let after: string | undefined;
+      do {
+        const page = await listing({ limit: 10, ...(after === undefined ? {} : { after }) });
+        pages.push(page);
+        after = page.nextAfter;
+      } while (after !== undefined && pages.length < 10);
+      expect(pages.map((p) => p.wallets.length)).toEqual([10, 10, 5]);
+      expect(pages.flatMap((p) => p.wallets)).toEqual(SORTED);
+      expect(pages.map((p) => p.nextAfter)).toEqual([SORTED[9], SORTED[19], undefined]);
+      // The last page carries no nextAfter key at all, and without a limit nothing changes from the unpaged answer.
+      expect(Object.keys(pages[2] as object)).toEqual(['wallets']);
+      expect(await listing({})).toEqual({ wallets: SORTED });
+      expect(await listing([])).toEqual({ wallets: SORTED });
+    });
+
+    test('a page that ends exactly on the last name has no nextAfter', async () => {
+      expect(await listing({ limit: 25 })).toEqual({ wallets: SORTED });
+      expect(await listing({ limit: 5, after: SORTED[19] })).toEqual({ wallets: SORTED.slice(20) });
+      expect(await listing({ limit: 24 })).toEqual({ wallets: SORTED.slice(0, 24), nextAfter: SORTED[23] });
+      expect(await listing({ limit: 1000, after: 'Ölfass' })).toEqual({ wallets: [] });
+    });
+
+    test('after is a bound, not a lookup: a name that does not exist starts the page at the next name', async () => {
+      expect(await listing({ limit: 3, after: 'w-05x' })).toEqual({ wallets: ['w-06', 'w-07', 'w-08'], nextAfter: 'w-08' });
+      expect(await listing({ limit: 2, after: 'Aardvark' })).toEqual({ wallets: ['Alpha', 'Zulu'], nextAfter: 'Zulu' });
+      expect(await listing({ limit: 2, after: 'zzz' })).toEqual({ wallets: ['Ölfass'] });
+      // By position: limit, then after.
+      expect(await listing([2, 'c'])).toEqual({ wallets: ['w-00', 'w-01'], nextAfter: 'w-01' });
+      // after without limit: every name after it, never a nextAfter.
+      expect(await listing({ after: 'w-19' })).toEqual({ wallets: ['w-20', 'Ölfass'] });
+      // A wallet removed after its page was read does not disturb the next page.
+      await gw.call('admin.remove_wallet', { wallet: 'w-08' });
+      expect(await listing({ limit: 2, after: 'w-08' })).toEqual({ wallets: ['w-09', 'w-10'], nextAfter: 'w-10' });
+    });
+  });
+
+  test.each([
+    [{ limit: 0 }, '/limit', 'minimum'],
+    [{ limit: -5 }, '/limit', 'minimum'],
+    [{ limit: 1001 }, '/limit', 'maximum'],
+    [{ limit: 2.5 }, '/limit', 'type'],
+    [{ limit: '10' }, '/limit', 'type'],
+    [{ limit: null }, '/limit', 'type'],
+    [[0, 'w-01'], '/limit', 'minimum'],
+    [{ limit: 10, after: '' }, '/after', 'minLength'],
+    [{ limit: 10, after: 5 }, '/after', 'type'],
+    [{ limit: 10, after: ' padded' }, '/after', 'pattern'],
+  ])('list_wallets refuses %j with -32602 at %s (%s)', async (params, path, rule) => {
+    const reply = await gw.admin(rpc('admin.list_wallets', params));
+    expect(reply.body.result).toBeUndefined();
+    expect(reply.body.error).toMatchObject({ code: -32602, message: 'Invalid params', data: { path, rule } });
+  });
+
+  test('list_wallets answers a limit of zero with the error its spec example shows', async () => {
+    const reply = await gw.admin(rpc('admin.list_wallets', { limit: 0 }));
+    expect(reply.body.error).toEqual({ code: -32602, message: 'Invalid params', data: { path: '/limit', rule: 'minimum', message: 'must be >= 1' } });
+  });
+
   test('secrets never reach the log or error messages, even at debug level', async () => {
     const passphrase = 'pass-phrase-that-must-not-leak';
     const created = (await gw.call('admin.create_wallet', { wallet: 'secretive', passphrase })) as { wallet: { recoveryPhrase: string } };

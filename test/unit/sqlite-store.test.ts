@@ -190,6 +190,36 @@ describe('SqliteStore wallets', () => {
     expect(await store.wallets.listWalletNames()).toEqual(['B', 'a', 'b', 'z', 'é', '\uFFFD', '😀']);
   });
 
+  it('pages names in the same code-point order, with `after` as an exclusive bound that need not exist', async () => {
+    const store = openStore();
+    for (const name of ['b', 'a', 'B', 'é', 'z', '😀', '\uFFFD']) await store.wallets.insertWallet(walletRecord(name), [keyRecord(1)]);
+    const page = (after: string | undefined, limit?: number) => store.wallets.listWalletNamesPage(after, limit);
+    expect(await page(undefined, 3)).toEqual(['B', 'a', 'b']);
+    expect(await page('b', 3)).toEqual(['z', 'é', '\uFFFD']);
+    expect(await page('\uFFFD', 3)).toEqual(['😀']);
+    expect(await page('😀', 3)).toEqual([]);
+    // Bounds that are no wallet's name: between two names, before the first, after the last.
+    expect(await page('aa', 2)).toEqual(['b', 'z']);
+    expect(await page('A', 1)).toEqual(['B']);
+    expect(await page('\u{10FFFF}', 5)).toEqual([]);
+    // Without a limit: every name after the bound, or all of them.
+    expect(await page('z')).toEqual(['é', '\uFFFD', '😀']);
+    expect(await page(undefined)).toEqual(await store.wallets.listWalletNames());
+  });
+
+  it('reads a page by seeking the name index: no table scan, no sort', () => {
+    const store = openStore();
+    const statements = (store.wallets as unknown as { statements: Record<string, { source: string }> }).statements;
+    const plan = (name: string, ...args: unknown[]) =>
+      (store.db.prepare(`EXPLAIN QUERY PLAN ${statements[name]?.source}`).all(...args) as { detail: string }[]).map((row) => row.detail);
+    const after = plan('listNamesAfter', 'm', 10);
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatch(/^SEARCH wallets USING COVERING INDEX sqlite_autoindex_wallets_1 \(name>\?\)$/);
+    const first = plan('listNamesFirst', 10);
+    expect(first).toEqual(['SCAN wallets USING COVERING INDEX sqlite_autoindex_wallets_1']);
+    for (const detail of [...after, ...first]) expect(detail).not.toMatch(/TEMP B-TREE/);
+  });
+
   it('passes SQLite integrity and foreign key checks after inserts, a failed insert and a removal', async () => {
     const path = dbPath();
     const store = openStore(path);

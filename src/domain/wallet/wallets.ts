@@ -139,8 +139,21 @@ export class Wallets {
     return current;
   }
 
-  list(): Promise<string[]> {
-    return this.store.listWalletNames();
+  /**
+   * Wallet names in code-point order. Without `limit`, all of them (those after
+   * `after` when given). With it, one page of at most `limit` names and, when
+   * more follow, `nextAfter`: the page's last name, where the next page starts.
+   */
+  async list(page: { limit?: number; after?: string } = {}): Promise<{ wallets: string[]; nextAfter?: string }> {
+    const { limit, after } = page;
+    if (limit === undefined) {
+      return { wallets: after === undefined ? await this.store.listWalletNames() : await this.store.listWalletNamesPage(after) };
+    }
+    // One row beyond the page tells whether another page follows, without counting.
+    const wallets = await this.store.listWalletNamesPage(after, limit + 1);
+    if (wallets.length <= limit) return { wallets };
+    wallets.length = limit;
+    return { wallets, nextAfter: wallets[limit - 1] as string };
   }
 
   async remove(name: string): Promise<void> {

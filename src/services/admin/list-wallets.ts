@@ -4,4 +4,4 @@ import type { ServiceDeps } from '../deps.js';
 
 export const listWallets =
   ({ wallets }: ServiceDeps): Handler<'admin.list_wallets', RequestContext> =>
-  async () => ({ wallets: await wallets.list() });
+  async ({ limit, after }) => wallets.list({ limit, after });

@@ -86,6 +86,10 @@ class SqliteWalletStore implements WalletStore {
       findWallet: db.prepare('SELECT name, wallet_id, key_derivation_version, kdf, secret, created_at FROM wallets WHERE name = ?'),
       walletExists: db.prepare('SELECT 1 FROM wallets WHERE name = ?').pluck(),
       listNames: db.prepare('SELECT name FROM wallets ORDER BY name COLLATE BINARY').pluck(),
+      // Pages walk the UNIQUE index on name (BINARY, like the ORDER BY): a seek to the bound, then `limit` rows.
+      // A negative limit means no limit to SQLite.
+      listNamesFirst: db.prepare('SELECT name FROM wallets ORDER BY name COLLATE BINARY LIMIT ?').pluck(),
+      listNamesAfter: db.prepare('SELECT name FROM wallets WHERE name > ? ORDER BY name COLLATE BINARY LIMIT ?').pluck(),
       removeWallet: db.prepare('DELETE FROM wallets WHERE name = ?'),
       listKeys: db.prepare(
         'SELECT k.key_index, k.public_key, k.name, k.metadata, k.tainted FROM keys k JOIN wallets w ON w.id = k.wallet WHERE w.name = ? ORDER BY k.key_index',
@@ -143,6 +147,11 @@ class SqliteWalletStore implements WalletStore {
 
   async listWalletNames(): Promise<string[]> {
     return this.statements.listNames.all() as string[];
+  }
+
+  async listWalletNamesPage(after: string | undefined, limit?: number): Promise<string[]> {
+    const rows = limit ?? -1;
+    return (after === undefined ? this.statements.listNamesFirst.all(rows) : this.statements.listNamesAfter.all(after, rows)) as string[];
   }
 
   async removeWallet(name: string): Promise<boolean> {
