@@ -27,3 +27,41 @@ export function untilAborted<T>(promise: Promise<T>, signals: readonly (AbortSig
     );
   });
 }
+
+/** A controller whose signal also follows other signals, until released. */
+export interface LinkedController {
+  readonly signal: AbortSignal;
+  abort(reason?: unknown): void;
+  /** Stops following the sources (call it when the work is over, so that long-lived sources keep no listener). */
+  release(): void;
+}
+
+/**
+ * An AbortController that also aborts when any of `sources` does, with that
+ * source's reason. Does what AbortSignal.any does, for a fraction of its cost
+ * on Node 20 (~17 µs there per call: it records every combined signal in a
+ * registry of each source), and without leaving anything on a source once
+ * released.
+ */
+export function linkedController(sources: readonly (AbortSignal | undefined)[]): LinkedController {
+  const controller = new AbortController();
+  const live = sources.filter((s): s is AbortSignal => s !== undefined);
+  const follow = (event: Event) => {
+    release();
+    controller.abort((event.target as AbortSignal).reason);
+  };
+  const release = () => {
+    for (const source of live) source.removeEventListener('abort', follow);
+  };
+  const aborted = live.find((s) => s.aborted);
+  if (aborted) controller.abort(aborted.reason);
+  else for (const source of live) source.addEventListener('abort', follow, { once: true });
+  return {
+    signal: controller.signal,
+    abort: (reason?: unknown) => {
+      release();
+      controller.abort(reason);
+    },
+    release,
+  };
+}

@@ -4,6 +4,7 @@
  * door; the application connects and asks for read access on the
  * application door, and the policy approves both, as it would in production.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,18 @@ import { BENCH, call, startChild } from './common.mjs';
 
 export const PASSPHRASE = 'bench passphrase, not a secret';
 export const HOSTNAME = 'bench.example';
+
+/**
+ * A limit order as a dApp encodes it for sign_transaction (vega-facts §3): a
+ * trading bot's hot path. Not votes: the network allows a key 3 votes per
+ * proposal and epoch, and the gateway refuses the fourth.
+ */
+export const encodedOrder = () =>
+  Buffer.from(
+    JSON.stringify({
+      orderSubmission: { marketId: randomBytes(32).toString('hex'), price: '100000', size: '10', side: 'SIDE_BUY', timeInForce: 'TIME_IN_FORCE_GTC', type: 'TYPE_LIMIT', reference: 'bench' },
+    }),
+  ).toString('base64');
 
 /** A fresh data directory under the system's temp directory. */
 export function tempDataDir(tag) {

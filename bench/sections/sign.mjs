@@ -13,9 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BENCH, DIST, median, runLoad, startChild } from '../lib/common.mjs';
-import { prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
-
-const vote = () => Buffer.from(JSON.stringify({ voteSubmission: { proposalId: randomBytes(32).toString('hex'), value: 'VALUE_YES' } })).toString('base64');
+import { encodedOrder, prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 export async function runSign({ rounds = 3, seconds = 3, workers = 16, keys = 128, blockTimeMs = 50, log = () => {} } = {}) {
   const rows = await signRun({ rounds, seconds, workers, keys, blockTimeMs, log, external: false });
@@ -35,7 +33,7 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
     const { chainID } = await gw.app('session.get_chain_id', {});
 
     // One signature through the API, to get the exact bytes a signature covers.
-    const encodedTransaction = vote();
+    const encodedTransaction = encodedOrder();
     const signed = await gw.app('session.sign_transaction', { token: app.token, publicKey: app.keys[0], encodedTransaction });
     const { decodeTransaction } = await import(join(DIST, 'src', 'domain', 'vega', 'transaction.js'));
     const tx = decodeTransaction(new Uint8Array(Buffer.from(signed.encodedTransaction, 'base64')));

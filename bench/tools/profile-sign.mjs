@@ -3,15 +3,14 @@
  *   node bench/tools/profile-sign.mjs OUT.cpuprofile [seconds]
  *   node bench/tools/profile-top.mjs OUT.cpuprofile
  */
-import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { BENCH, runLoad } from '../lib/common.mjs';
-import { prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
+import { encodedOrder, prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 const [out = '/tmp/sign.cpuprofile', seconds = '4'] = process.argv.slice(2);
 const gw = await startGatewayChild(tempDataDir('profsign'), { devnet: { blockTimeMs: 50, powDifficulty: 0 } });
 const app = await prepareApp(gw, { unlock: true, extraKeys: 127 });
-const enc = Buffer.from(JSON.stringify({ voteSubmission: { proposalId: randomBytes(32).toString('hex'), value: 'VALUE_YES' } })).toString('base64');
+const enc = encodedOrder();
 const workers = 16;
 const bodies = Array.from({ length: workers }, (_, w) =>
   app.keys.filter((_, k) => k % workers === w).map((publicKey) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'session.sign_transaction', params: { token: app.token, publicKey, encodedTransaction: enc } })),

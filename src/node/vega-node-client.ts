@@ -28,8 +28,8 @@
  *   rather than sending the same bytes twice.
  *
  * Cancellation
- *   Each attempt runs under AbortSignal.any(caller's signal, a per-request
- *   AbortSignal.timeout, a per-attempt controller that close() aborts). A caller abort ends
+ *   Each attempt runs under a signal of its own that follows the caller's
+ *   signal, a per-request timeout and close(). A caller abort ends
  *   the call at once with the caller's reason: no retry, no further pause.
  *
  * Connections
@@ -39,7 +39,7 @@
  *   while it sat idle is sent again once on a new connection (transport.ts);
  *   a POST never is.
  */
-import { untilAborted } from '../abort.js';
+import { linkedController, untilAborted, type LinkedController } from '../abort.js';
 import { transactionHash } from '../domain/vega/transaction.js';
 import { LastBlockUnavailableError, NoHealthyNodeError, NodeClientClosedError, NodeRejectedRequestError, TransactionFailedError } from './errors.js';
 import {
@@ -170,10 +170,10 @@ export class VegaNodeClient {
   readonly #maxLag: number;
   /** Keep-alive connection pools, destroyed by close(). */
   readonly #agents = new NodeAgents();
-  /** Aborted by close(); only listened to, never fed to AbortSignal.any (see #lease). */
+  /** Aborted by close(); leases in flight are aborted one by one (see #lease). */
   readonly #closer = new AbortController();
   /** One controller per exchange in flight, so close() can stop them all. */
-  readonly #inflight = new Set<AbortController>();
+  readonly #inflight = new Set<LinkedController>();
   #snapshot: Snapshot | null = null;
   #probing: Promise<Snapshot> | null = null;
   #turn = 0;
@@ -308,19 +308,27 @@ export class VegaNodeClient {
   }
 
   /**
-   * The signal for one exchange: the caller's, a timeout, and a short-lived
-   * controller that close() aborts. On Node 20, AbortSignal.any keeps a record
-   * on every source signal until that source is collected, so feeding it the
-   * client-wide close signal would leak a little on every request.
+   * The signal for one exchange: a controller of its own that follows the
+   * caller's signal, a timer, and close() (which aborts every lease in
+   * flight). The client-wide close signal is never a source: anything
+   * listening on it would have to be removed again on every request.
    */
   #lease(caller?: AbortSignal): { signal: AbortSignal; release(): void } {
-    const own = new AbortController();
-    if (this.#closer.signal.aborted) own.abort(this.#closer.signal.reason);
-    else this.#inflight.add(own);
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = AbortSignal.any(caller ? [caller, own.signal, timeout] : [own.signal, timeout]);
-    return { signal, release: () => this.#inflight.delete(own) };
+    const link = linkedController([caller]);
+    if (this.#closer.signal.aborted) link.abort(this.#closer.signal.reason);
+    else this.#inflight.add(link);
+    const timer = setTimeout(() => link.abort(new DOMException('the node did not answer in time', 'TimeoutError')), this.#timeoutMs);
+    timer.unref();
+    return {
+      signal: link.signal,
+      release: () => {
+        clearTimeout(timer);
+        link.release();
+        this.#inflight.delete(link);
+      },
+    };
   }
+
 
   #get(url: string, path: string, signal: AbortSignal): Promise<unknown> {
     return exchangeJson({ agents: this.#agents, url: url + path, method: 'GET', signal, timeoutMs: this.#timeoutMs });

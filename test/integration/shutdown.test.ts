@@ -31,7 +31,8 @@ import { ROOT, requireBuild, rpcClient, startServe } from '../soak/lib.mjs';
 const FIRST_KEY = 'b5fd9d3c4ad553cb3196303b6e6df7f484cf7f5331a572a45031239fd71ad8a0';
 /** {"voteSubmission":{"proposalId":"abc","value":"VALUE_YES"}}, as a dApp sends it. */
 const VOTE = Buffer.from(JSON.stringify({ voteSubmission: { proposalId: 'abc', value: 'VALUE_YES' } })).toString('base64');
-const HARD_POW = 26;
+/** Millions of seconds of search on average at 2^30 tries: the search is certainly still running when the test stops it. */
+const HARD_POW = 30;
 const APPROVE_TRANSACTIONS = { rules: [{ kind: 'transaction', action: 'approve' }], default: 'ask' };
 
 const scratch: string[] = [];

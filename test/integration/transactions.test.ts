@@ -12,12 +12,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { DevNode } from '../../src/devnet/index.js';
 import { transactionSigningMessage, verifyMessage } from '../../src/domain/crypto/ed25519.js';
-import { decodeCommand } from '../../src/domain/vega/command-codec.js';
+import { decodeCommand, encodeCommand as encodeVegaCommand } from '../../src/domain/vega/command-codec.js';
 import { verifyProofOfWork } from '../../src/domain/vega/pow.js';
 import { decodeInputData, decodeTransaction } from '../../src/domain/vega/transaction.js';
 import { encodeCommand, FIRST_KEY, readyApp, session, type ReadyApp } from '../helpers/app.js';
 import { startFaultyProxy, startProxy, type FaultyProxy, type Proxy } from '../helpers/faulty-proxy.js';
 import { SEED_PASSPHRASE, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { PUB_KEY, signTransaction } from '../helpers/transaction.js';
 import { connectApp, grantPermissions, nextReview } from '../helpers/review.js';
 
 type Json = Record<string, unknown>;
@@ -532,22 +533,45 @@ describe('spam rules, with blocks made only on demand', () => {
     expect(devnet.findTransaction(again.result.txHash)).toMatchObject({ code: 0, height: height + 2n });
   });
 
-  it("a rejection the gateway cannot foresee comes back as 1000 + the node's code", async () => {
-    // The node allows 3 votes per proposal and epoch, counting votes still in its mempool; the
-    // gateway only sees executed votes in the spam statistics. Two executed votes and one pending
-    // leave the node to refuse the fourth itself, with code 89.
+  it('votes the gateway signed count against the limit before the node has them in a block', async () => {
+    // The node allows 3 votes per proposal and epoch; its spam statistics count only votes already in
+    // a block. The gateway adds the votes it signed since it last read them, so the fourth vote is
+    // refused here, before it reaches the node.
     const proposal = hex64();
-    const ballot = () => ({ voteSubmission: { proposalId: proposal, value: 'VALUE_NO' } });
+    const ballot = () => ({ voteSubmission: { proposalId: proposal, value: 'VALUE_YES' } });
     const [first, second] = dapp.keys as [string, string];
-    expect((await send(first, ballot())).error).toBeUndefined();
-    expect((await send(first, ballot())).error).toBeUndefined();
-    devnet.mineBlock();
-    expect((await send(first, ballot())).error).toBeUndefined();
+    const pending = devnet.pendingTransactions;
+    for (let i = 0; i < 3; i++) expect((await send(first, ballot())).error).toBeUndefined();
     const refused = await send(first, ballot());
-    expect(refused.error).toMatchObject({ code: 1089, message: 'Network error', data: { reason: 'node_rejected', code: 89 } });
-    expect(refused.error.data.message).toMatch(/limit of 3 votes/);
+    expect(refused.error).toMatchObject({ code: 2001, message: 'Application error', data: { reason: 'spam_limit' } });
+    expect(refused.error.data.message).toMatch(/voted on this proposal/);
+    expect(devnet.pendingTransactions).toBe(pending + 3);
     // Votes of another key on the same proposal are counted apart.
     expect((await send(second, ballot())).error).toBeUndefined();
+    devnet.mineBlock();
+  });
+
+  it("a rejection the gateway cannot foresee comes back as 1000 + the node's code", async () => {
+    // Another program holding the same key votes straight to the node: the gateway cannot know of
+    // that vote while it sits in the node's mempool, so the node refuses the gateway's vote itself, with code 89.
+    const proposal = hex64();
+    const ballot = { voteSubmission: { proposalId: proposal, value: 'VALUE_NO' } };
+    const first = dapp.keys[0] as string;
+    expect(first).toBe(PUB_KEY);
+    expect((await send(first, ballot)).error).toBeUndefined();
+    expect((await send(first, ballot)).error).toBeUndefined();
+    devnet.mineBlock();
+    const last = await nodeGet(devnet.url, '/blockchain/height');
+    const elsewhere = signTransaction({
+      chainId: last.chainId,
+      height: BigInt(last.height),
+      command: encodeVegaCommand('voteSubmission', ballot.voteSubmission),
+      pow: { blockHash: last.hash, bits: last.spamPowDifficulty },
+    });
+    expect(await nodePost(devnet.url, '/transaction/raw', { tx: elsewhere.tx, type: 'TYPE_SYNC' })).toMatchObject({ code: 0 });
+    const refused = await send(first, ballot);
+    expect(refused.error).toMatchObject({ code: 1089, message: 'Network error', data: { reason: 'node_rejected', code: 89 } });
+    expect(refused.error.data.message).toMatch(/limit of 3 votes/);
     devnet.mineBlock();
   });
 });
@@ -715,8 +739,8 @@ describe('on a remote network', () => {
   });
 
   it('the caller going away during proof of work stops the search; the key is free again at once', async () => {
-    // Difficulty 26 takes tens of seconds of hashing: the request is certainly still searching when it is aborted.
-    const hard = await DevNode.start({ host: '127.0.0.1', port: 0, chainId: 'hard-pow-chain', startHeight: 5000n, blockTimeMs: 0, powDifficulty: 26 });
+    // Difficulty 30 takes minutes of hashing on average: the request is certainly still searching when it is aborted.
+    const hard = await DevNode.start({ host: '127.0.0.1', port: 0, chainId: 'hard-pow-chain', startHeight: 5000n, blockTimeMs: 0, powDifficulty: 30 });
     closers.push(() => hard.close());
     await useNodes([hard.url]);
     const abort = new AbortController();

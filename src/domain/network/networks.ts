@@ -19,6 +19,8 @@ export interface NodeClient {
   statistics(signal?: AbortSignal): Promise<NodeStatistics>;
   /** The chain id the healthy nodes agree on (from the recent health checks, without a request when they are fresh). */
   chainId(signal?: AbortSignal): Promise<string>;
+  /** The same, when it is known without a request; undefined otherwise. */
+  knownChainId(): string | undefined;
   spamStatistics(party: string, signal?: AbortSignal): Promise<SpamStatistics>;
   submitRaw(bytes: Uint8Array, type: SendingMode, signal?: AbortSignal): Promise<SubmitResult>;
   checkRaw(bytes: Uint8Array, signal?: AbortSignal): Promise<CheckResult>;

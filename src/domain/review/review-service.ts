@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AuditOutcome, ReviewKind } from '../../../generated/types.js';
 import type { AuditStore, PolicyStore } from '../../store/store.js';
 import { ReviewClosedError, ReviewInterruptedError, ReviewNotFoundError, ReviewRejectedError } from '../errors.js';
 import { ASK_EVERYTHING, evaluatePolicy, type Policy, type PolicySubject } from './policy.js';
+import { randomHex } from '../crypto/random-pool.js';
 
 export interface ReviewRequest extends PolicySubject {
   /** What is asked, shown to the reviewer. */
@@ -110,7 +110,7 @@ export class ReviewService extends EventEmitter<{ requested: [Review]; ended: [R
     if (this.closed) throw new ReviewClosedError();
     const receivedAt = this.now();
     const review: Review = {
-      id: randomBytes(16).toString('hex'),
+      id: randomHex(16),
       kind: request.kind,
       hostname: request.hostname,
       wallet: request.wallet,

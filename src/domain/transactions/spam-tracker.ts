@@ -1,35 +1,102 @@
-import type { LastBlock, SpamStatistics } from '../../node/responses.js';
+import type { LastBlock, SpamCounter, SpamStatistics } from '../../node/responses.js';
 import { SpamLimitError } from '../errors.js';
 
+/** What the tracker needs of a command: its type and, for votes, the proposal. */
+export interface CountedCommand {
+  type: string;
+  decoded: Record<string, unknown>;
+}
+
+type CounterName = 'delegations' | 'transfers' | 'applyReferralCode';
+
+const COUNTERS: Record<string, CounterName> = {
+  delegateSubmission: 'delegations',
+  undelegateSubmission: 'delegations',
+  transfer: 'transfers',
+  applyReferralCode: 'applyReferralCode',
+};
+
+/** The per-epoch limit a command counts against, as a key into the local tally; null when none applies. */
+function tallyKey(command: CountedCommand): string | null {
+  if (command.type === 'voteSubmission') return `vote:${(command.decoded.proposalId as string | undefined) ?? ''}`;
+  return COUNTERS[command.type] ?? null;
+}
+
 /**
- * How many transactions each key has sent against each recent block, to
- * choose the proof-of-work difficulty the network's spam rules ask for
- * (vega-facts §4 row 9): the first `txPerBlock` transactions of a key
- * against one block need the base difficulty; past that the node drops them,
- * unless the network raises the difficulty instead, by one for every further
- * `txPerBlock`. The node's own count (spam statistics) is taken when it is
- * higher, e.g. after a restart or with a second gateway.
+ * What the network's spam rules allow each key, from the node's statistics
+ * and what this gateway signed since:
+ *
+ * - proof-of-work difficulty (vega-facts §4 row 9): the first `txPerBlock`
+ *   transactions of a key against one block need the base difficulty; past
+ *   that the node drops them, unless the network raises the difficulty
+ *   instead, by one for every further `txPerBlock`. The node's own count is
+ *   taken when it is higher, e.g. after a restart or with a second gateway.
+ * - per-epoch limits on delegations, transfers, referral codes and votes per
+ *   proposal; going past them gets the key banned, so they are refused first.
+ *   The node counts a command once it is in a block, and statistics are
+ *   reused for a short while, so commands signed since the statistics were
+ *   fetched are added to the node's count.
  */
 export class SpamTracker {
   private readonly sent = new Map<string, Map<bigint, number>>();
+  /** Limited commands signed since each statistics snapshot was fetched, by tally key. */
+  private readonly since = new WeakMap<SpamStatistics, Map<string, number>>();
 
+  /** Throws SpamLimitError when the key is banned or the command's epoch limit is reached. */
+  checkLimits(stats: SpamStatistics, command: CountedCommand): void {
+    if (stats.pow.bannedUntil) throw new SpamLimitError(`the network has banned this key from sending until ${stats.pow.bannedUntil}`);
+    const tally = tallyKey(command);
+    if (tally === null) return;
+    const local = BigInt(this.since.get(stats)?.get(tally) ?? 0);
+    if (command.type === 'voteSubmission') {
+      const votes = stats.votes;
+      if (!votes) return;
+      const proposal = (command.decoded.proposalId as string | undefined) ?? '';
+      const seen = votes.perProposal.find((v) => v.proposal === proposal)?.countForEpoch ?? 0n;
+      if (votes.bannedUntil || seen + local >= votes.maxForEpoch) throw new SpamLimitError('the key has voted on this proposal as often as the network allows this epoch');
+      return;
+    }
+    const counter: SpamCounter | null = stats[COUNTERS[command.type] as CounterName];
+    if (counter && (counter.bannedUntil || counter.countForEpoch + local >= counter.maxForEpoch)) {
+      throw new SpamLimitError(`the key has sent the most ${command.type} commands the network allows this epoch`);
+    }
+  }
+
+  /** The proof-of-work difficulty the key's next transaction on `block` needs; throws SpamLimitError when the block allows no more. */
   difficultyFor(key: string, block: LastBlock, stats: SpamStatistics): number {
-    const local = this.sent.get(key)?.get(block.height) ?? 0;
-    const state = stats.pow.blockStates.find((s) => s.blockHeight === block.height);
-    const k = Math.max(local, state?.transactionsSeen ?? 0) + 1;
+    const k = this.seenOn(key, block, stats) + 1;
     const perBlock = Math.max(1, block.spamPowNumberOfTxPerBlock);
     if (k > perBlock && !block.spamPowIncreasingDifficulty) {
       throw new SpamLimitError(`the key has sent the most transactions the network allows in block ${block.height}; wait for the next block`);
     }
     const ours = block.spamPowDifficulty + (block.spamPowIncreasingDifficulty ? Math.floor((k - 1) / perBlock) : 0);
+    const state = stats.pow.blockStates.find((s) => s.blockHeight === block.height);
     return Math.max(ours, state?.expectedDifficulty ?? 0);
   }
 
-  record(key: string, height: bigint): void {
+  /** Whether the key may send another transaction against `block` at all. */
+  hasRoomOn(key: string, block: LastBlock, stats: SpamStatistics): boolean {
+    return block.spamPowIncreasingDifficulty || this.seenOn(key, block, stats) < Math.max(1, block.spamPowNumberOfTxPerBlock);
+  }
+
+  /** Counts a transaction signed by `key` against the block at `height`. */
+  record(key: string, height: bigint, stats: SpamStatistics, command: CountedCommand): void {
     let blocks = this.sent.get(key);
     if (!blocks) this.sent.set(key, (blocks = new Map()));
     blocks.set(height, (blocks.get(height) ?? 0) + 1);
     // Blocks far behind can no longer be used for proof of work (the node keeps at most 500).
     for (const h of blocks.keys()) if (h + 500n < height) blocks.delete(h);
+    const tally = tallyKey(command);
+    if (tally !== null) {
+      let counts = this.since.get(stats);
+      if (!counts) this.since.set(stats, (counts = new Map()));
+      counts.set(tally, (counts.get(tally) ?? 0) + 1);
+    }
+  }
+
+  private seenOn(key: string, block: LastBlock, stats: SpamStatistics): number {
+    const local = this.sent.get(key)?.get(block.height) ?? 0;
+    const state = stats.pow.blockStates.find((s) => s.blockHeight === block.height);
+    return Math.max(local, state?.transactionsSeen ?? 0);
   }
 }

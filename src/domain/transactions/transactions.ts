@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { schema_TransactionCommand } from '../../../generated/validators.js';
+import { linkedController, type LinkedController } from '../../abort.js';
 import { TransactionFailedError } from '../../node/errors.js';
-import type { SpamStatistics } from '../../node/responses.js';
 import type { KeyRecord, WalletStore } from '../../store/store.js';
 import { signMessageWithKey, transactionSigningMessage } from '../crypto/ed25519.js';
-import { InvalidParamError, KeyNotAllowedError, KeyTaintedError, NodeRejectedTransactionError, ReviewClosedError, SpamLimitError } from '../errors.js';
+import { InvalidParamError, KeyNotAllowedError, KeyTaintedError, NodeRejectedTransactionError, ReviewClosedError } from '../errors.js';
 import type { NodeClient, Networks, SendingMode } from '../network/networks.js';
 import type { ReviewService } from '../review/review-service.js';
 import type { Session, Sessions } from '../session/sessions.js';
@@ -21,8 +20,10 @@ import {
   type SignedTransaction,
 } from '../vega/transaction.js';
 import type { Keyring } from '../wallet/keyring.js';
+import { ChainView, type ChainViewOptions } from './chain-view.js';
 import { KeyQueue } from './key-queue.js';
 import { SpamTracker } from './spam-tracker.js';
+import { randomUint64 } from '../crypto/random-pool.js';
 
 export interface ProofOfWorkSolver {
   solve(blockHash: string, tid: string, difficulty: number, signal?: AbortSignal): Promise<bigint>;
@@ -55,7 +56,7 @@ const PATH = '/encodedTransaction';
 /** A random nonce in [1, 2^64): the node refuses 0. */
 function newNonce(): bigint {
   for (;;) {
-    const n = randomBytes(8).readBigUInt64BE();
+    const n = randomUint64();
     if (n !== 0n) return n;
   }
 }
@@ -86,6 +87,8 @@ export function parseCommand(encoded: string): Command {
 
 export interface TransactionsOptions {
   now?: () => Date;
+  /** How long the last block and keys' spam statistics fetched from a node are reused. */
+  chain?: ChainViewOptions;
 }
 
 /**
@@ -97,9 +100,12 @@ export interface TransactionsOptions {
 export class Transactions {
   private readonly queue = new KeyQueue();
   private readonly spam = new SpamTracker();
+  /** One view of the chain per node client: a network switch starts afresh. */
+  private readonly chains = new WeakMap<NodeClient, ChainView>();
+  private readonly chainOptions: ChainViewOptions;
   private readonly now: () => Date;
   /** One controller per transaction being prepared (review, build, proof of work); close() aborts them. */
-  private readonly preparing = new Set<AbortController>();
+  private readonly preparing = new Set<LinkedController>();
   private closed = false;
 
   constructor(
@@ -112,10 +118,16 @@ export class Transactions {
     options: TransactionsOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.chainOptions = options.chain ?? {};
   }
 
-  async chainId(signal?: AbortSignal): Promise<string> {
-    return (await this.networks.client()).chainId(signal);
+  /**
+   * The active network's chain id. `signal` is only asked for when the node
+   * must be asked: making one per request cost more than the rest of the answer.
+   */
+  async chainId(signal: () => AbortSignal): Promise<string> {
+    const client = await this.networks.client();
+    return client.knownChainId() ?? client.chainId(signal());
   }
 
   async send(request: TransactionRequest, mode: SendingMode): Promise<{ receivedAt: string; sentAt: string; txHash: string }> {
@@ -160,16 +172,17 @@ export class Transactions {
 
   private async prepareAndBuild(request: TransactionRequest, purpose: SendingMode | 'sign' | 'check'): Promise<{ built: Built; client: NodeClient }> {
     if (this.closed) throw new ReviewClosedError();
-    // Per transaction, so that no long-lived signal collects a record of every request (AbortSignal.any on Node 20).
-    const shutdown = new AbortController();
+    // One controller per transaction, following the caller's signal until the transaction is built; close() aborts it.
+    const shutdown = linkedController([request.signal]);
     this.preparing.add(shutdown);
     try {
-      return await this.prepareAndBuildUnder({ ...request, signal: AbortSignal.any([request.signal, shutdown.signal]) }, purpose);
+      return await this.prepareAndBuildUnder({ ...request, signal: shutdown.signal }, purpose);
     } catch (error) {
       // Whatever the abort broke on the way (node call, proof of work), the caller learns that the gateway closed.
-      if (shutdown.signal.aborted) throw shutdown.signal.reason;
+      if (shutdown.signal.reason instanceof ReviewClosedError) throw shutdown.signal.reason;
       throw error;
     } finally {
+      shutdown.release();
       this.preparing.delete(shutdown);
     }
   }
@@ -208,8 +221,11 @@ export class Transactions {
   private async build(wallet: string, key: KeyRecord, command: Command, client: NodeClient, signal: AbortSignal): Promise<Built> {
     // Fails fast on a locked wallet; asked again below, in case it locked during the node calls.
     this.keyring.signingKey(wallet, key.index, key.publicKey);
-    const [block, stats] = await Promise.all([client.lastBlock(signal), client.spamStatistics(key.publicKey, signal)]);
-    checkCounters(stats, command);
+    const chain = this.chainOf(client);
+    const [last, stats] = await Promise.all([chain.block(signal), chain.spamStatistics(key.publicKey, signal)]);
+    this.spam.checkLimits(stats, command);
+    // The key has used up its allowance on the block known last: a newer one may have come since.
+    const block = this.spam.hasRoomOn(key.publicKey, last, stats) ? last : await chain.newerBlock(last.height, signal);
     const difficulty = this.spam.difficultyFor(key.publicKey, block, stats);
     const inputData = encodeInputData({ nonce: newNonce(), blockHeight: block.height, commandField: command.field, command: command.bytes });
     const signature = signMessageWithKey(this.keyring.signingKey(wallet, key.index, key.publicKey), transactionSigningMessage(block.chainId, inputData));
@@ -223,28 +239,13 @@ export class Transactions {
       pow: { tid, nonce },
     };
     const bytes = encodeTransaction(tx);
-    this.spam.record(key.publicKey, block.height);
+    this.spam.record(key.publicKey, block.height, stats, command);
     return { tx, bytes, txHash: transactionHash(bytes) };
   }
-}
 
-/** Per-epoch command limits the node reports; going past them gets the key banned, so refuse first. */
-function checkCounters(stats: SpamStatistics, command: Command): void {
-  if (stats.pow.bannedUntil) throw new SpamLimitError(`the network has banned this key from sending until ${stats.pow.bannedUntil}`);
-  const counter =
-    command.type === 'delegateSubmission' || command.type === 'undelegateSubmission'
-      ? stats.delegations
-      : command.type === 'transfer'
-        ? stats.transfers
-        : command.type === 'applyReferralCode'
-          ? stats.applyReferralCode
-          : null;
-  if (counter && (counter.bannedUntil || counter.countForEpoch >= counter.maxForEpoch)) {
-    throw new SpamLimitError(`the key has sent the most ${command.type} commands the network allows this epoch`);
-  }
-  if (command.type === 'voteSubmission' && stats.votes) {
-    const proposal = (command.decoded.proposalId as string | undefined) ?? '';
-    const seen = stats.votes.perProposal.find((v) => v.proposal === proposal)?.countForEpoch ?? 0n;
-    if (stats.votes.bannedUntil || seen >= stats.votes.maxForEpoch) throw new SpamLimitError('the key has voted on this proposal as often as the network allows this epoch');
+  private chainOf(client: NodeClient): ChainView {
+    let view = this.chains.get(client);
+    if (!view) this.chains.set(client, (view = new ChainView(client, this.chainOptions)));
+    return view;
   }
 }

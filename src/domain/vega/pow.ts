@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../crypto/random-pool.js';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { leadingZeroBits, powHash, searchRange } from './pow-search.js';
@@ -22,7 +22,7 @@ const MAIN_THREAD_STEP = 1 << 16;
 
 /** A transaction id for the proof of work: 64 lower-case hex characters, like the browser wallet's. */
 export function newTid(): string {
-  return randomBytes(32).toString('hex');
+  return randomHex(32);
 }
 
 function checkDifficulty(difficulty: number): void {

@@ -4,4 +4,4 @@ import type { ServiceDeps } from '../deps.js';
 
 export const getChainId =
   ({ transactions }: ServiceDeps): Handler<'session.get_chain_id', RequestContext> =>
-  async (_params, ctx) => ({ chainID: await transactions.chainId(ctx.signal) });
+  async (_params, ctx) => ({ chainID: await transactions.chainId(() => ctx.signal) });
