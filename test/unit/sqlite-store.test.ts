@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { StoreIntegrityError, WalletAlreadyExistsError } from '../../src/domain/errors.js';
 import type { KeyRecord, WalletRecord } from '../../src/store/store.js';
 import { migrations } from '../../src/store/sqlite/migrations.js';
+import { OTHER_WRITERS_CHECK_MS } from '../../src/store/sqlite/read-cache.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wallet-gateway-store-'));
@@ -238,5 +239,70 @@ describe('SqliteStore wallets', () => {
     expect(await reopened.wallets.listWalletNames()).toEqual(['two']);
     expect(count(reopened, 'keys')).toBe(1);
     expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('SqliteStore cached reads', () => {
+  const connection = (wallet: string, tokenHash: string) => ({
+    wallet,
+    hostname: 'app.example',
+    tokenHash,
+    connectedAt: '2025-01-02T03:04:05.000Z',
+    lastUsedAt: '2025-01-02T03:04:05.000Z',
+  });
+
+  it('see every write of the same store at once, also writes that failed and writes made inside transactions', async () => {
+    const store = openStore();
+    await store.wallets.insertWallet(walletRecord('w'), [keyRecord(1), keyRecord(3)]);
+    const hash = 'a'.repeat(64);
+    await store.sessions.replaceConnection(connection('w', hash));
+    expect(await store.wallets.listUntaintedPublicKeys('w')).toEqual([keyRecord(1).publicKey, keyRecord(3).publicKey]);
+    expect((await store.wallets.findKey('w', keyRecord(1).publicKey))?.tainted).toBe(false);
+    expect((await store.sessions.findConnectionWithPermissions(hash))?.permissions).toBeUndefined();
+
+    await store.wallets.updateKey('w', keyRecord(1).publicKey, { tainted: true });
+    expect(await store.wallets.listUntaintedPublicKeys('w')).toEqual([keyRecord(3).publicKey]);
+    expect((await store.wallets.findKey('w', keyRecord(1).publicKey))?.tainted).toBe(true);
+
+    await store.sessions.setPermissions({ wallet: 'w', hostname: 'app.example', publicKeys: 'read', keys: [keyRecord(3).publicKey] });
+    expect((await store.sessions.findConnectionWithPermissions(hash))?.permissions).toEqual({
+      wallet: 'w',
+      hostname: 'app.example',
+      publicKeys: 'read',
+      keys: [keyRecord(3).publicKey],
+    });
+
+    await store.wallets.insertNextKey('w', (index) => ({ ...keyRecord(index), tainted: false }));
+    expect(await store.wallets.listUntaintedPublicKeys('w')).toEqual([keyRecord(3).publicKey, keyRecord(4).publicKey]);
+
+    await store.sessions.deleteConnectionByToken(hash);
+    expect(await store.sessions.findConnectionWithPermissions(hash)).toBeUndefined();
+    await store.wallets.renameWallet('w', 'v');
+    expect(await store.wallets.listUntaintedPublicKeys('w')).toEqual([]);
+    expect(await store.wallets.findKey('w', keyRecord(3).publicKey)).toBeUndefined();
+  });
+
+  it('see what another connection to the same file committed, within OTHER_WRITERS_CHECK_MS', async () => {
+    const path = dbPath();
+    const store = openStore(path);
+    const other = openStore(path);
+    await store.wallets.insertWallet(walletRecord('w'), [keyRecord(1)]);
+    const hash = 'b'.repeat(64);
+    await store.sessions.replaceConnection(connection('w', hash));
+    const token = { id: '0123456789abcdef', wallet: 'w', description: 'bot', tokenHash: 'c'.repeat(64), keys: null, createdAt: '2025-01-02T03:04:05.000Z', expiresAt: null, lastUsedAt: null };
+    await store.sessions.insertApiToken(token);
+    expect(await store.sessions.findConnectionWithPermissions(hash)).toBeDefined();
+    expect(await store.sessions.findApiToken(token.tokenHash)).toMatchObject({ id: token.id });
+    expect(await store.wallets.listUntaintedPublicKeys('w')).toEqual([keyRecord(1).publicKey]);
+
+    // The other process revokes the connection and the token and taints the key: no stale answer
+    // once the watch has looked again.
+    await other.sessions.deleteConnection('w', 'app.example');
+    await other.sessions.deleteApiToken(token.id);
+    await other.wallets.updateKey('w', keyRecord(1).publicKey, { tainted: true });
+    await new Promise((resolve) => setTimeout(resolve, OTHER_WRITERS_CHECK_MS + 10));
+    expect(await store.sessions.findConnectionWithPermissions(hash)).toBeUndefined();
+    expect(await store.sessions.findApiToken(token.tokenHash)).toBeUndefined();
+    expect(await store.wallets.listUntaintedPublicKeys('w')).toEqual([]);
   });
 });

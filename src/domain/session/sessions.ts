@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccessMode } from '../../../generated/types.js';
 import type { ApiTokenRecord, ConnectionRecord, PermissionRecord, SessionStore, WalletStore } from '../../store/store.js';
 import {
@@ -39,7 +39,7 @@ const NO_PERMISSIONS: Permissions = { public_keys: 'none' };
 
 /** 256 bits from the CSPRNG, in URL-safe base64 (43 characters). */
 export const newToken = () => randomBytes(32).toString('base64url');
-export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+export const hashToken = (token: string) => hash('sha256', token, 'hex');
 
 /**
  * True when a browser's Origin names `hostname`: the same host (and port,

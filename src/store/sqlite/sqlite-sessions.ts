@@ -10,6 +10,7 @@ import type {
   PolicyStore,
   SessionStore,
 } from '../store.js';
+import { ChangeWatch, ReadCache } from './read-cache.js';
 
 const WALLET_ID = '(SELECT id FROM wallets WHERE name = @wallet)';
 
@@ -62,10 +63,20 @@ const toApiToken = (r: ApiTokenRow): ApiTokenRecord => ({
   lastUsedAt: r.last_used_at,
 });
 
+type ConnectionWithPermissions = { connection: ConnectionRecord; permissions: PermissionRecord | undefined };
+
 export class SqliteSessionStore implements SessionStore {
   private readonly s;
+  /** Every session method resolves its token: these reads are kept until the database changes. */
+  private readonly connections: ReadCache<ConnectionWithPermissions>;
+  private readonly apiTokens: ReadCache<ApiTokenRecord>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    watch: ChangeWatch,
+  ) {
+    this.connections = new ReadCache(watch);
+    this.apiTokens = new ReadCache(watch);
     const connectionColumns = 'w.name AS wallet, c.hostname, c.token_hash, c.connected_at, c.last_used_at FROM connections c JOIN wallets w ON w.id = c.wallet';
     const tokenColumns = 'w.name AS wallet, t.id, t.description, t.token_hash, t.keys, t.created_at, t.expires_at, t.last_used_at FROM api_tokens t JOIN wallets w ON w.id = t.wallet';
     this.s = {
@@ -103,6 +114,8 @@ export class SqliteSessionStore implements SessionStore {
       listApiTokens: db.prepare(`SELECT ${tokenColumns} ORDER BY t.created_at, t.id`),
       deleteApiToken: db.prepare('DELETE FROM api_tokens WHERE id = ?'),
     };
+    // Touches too: a cached connection must not keep an old last-use time (they are written seldom).
+    watch.watchWrites(this.s);
   }
 
   async replaceConnection(c: ConnectionRecord): Promise<void> {
@@ -117,11 +130,13 @@ export class SqliteSessionStore implements SessionStore {
     return row ? toConnection(row) : undefined;
   }
 
-  async findConnectionWithPermissions(tokenHash: string): Promise<{ connection: ConnectionRecord; permissions: PermissionRecord | undefined } | undefined> {
-    const row = this.s.findConnectionWithPermissions.get(tokenHash) as (ConnectionRow & { public_keys: AccessMode | null; keys: string | null }) | undefined;
-    if (!row) return undefined;
-    const permissions = row.public_keys === null ? undefined : toPermission({ wallet: row.wallet, hostname: row.hostname, public_keys: row.public_keys, keys: row.keys });
-    return { connection: toConnection(row), permissions };
+  async findConnectionWithPermissions(tokenHash: string): Promise<ConnectionWithPermissions | undefined> {
+    return this.connections.get(tokenHash, () => {
+      const row = this.s.findConnectionWithPermissions.get(tokenHash) as (ConnectionRow & { public_keys: AccessMode | null; keys: string | null }) | undefined;
+      if (!row) return undefined;
+      const permissions = row.public_keys === null ? undefined : toPermission({ wallet: row.wallet, hostname: row.hostname, public_keys: row.public_keys, keys: row.keys });
+      return { connection: toConnection(row), permissions };
+    });
   }
 
   async touchConnection(tokenHash: string, at: string): Promise<void> {
@@ -166,8 +181,10 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async findApiToken(tokenHash: string): Promise<ApiTokenRecord | undefined> {
-    const row = this.s.findApiToken.get(tokenHash) as ApiTokenRow | undefined;
-    return row ? toApiToken(row) : undefined;
+    return this.apiTokens.get(tokenHash, () => {
+      const row = this.s.findApiToken.get(tokenHash) as ApiTokenRow | undefined;
+      return row ? toApiToken(row) : undefined;
+    });
   }
 
   async touchApiToken(id: string, at: string): Promise<void> {

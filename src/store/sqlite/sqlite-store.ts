@@ -4,6 +4,7 @@ import { StoreIntegrityError, WalletAlreadyExistsError, WalletNotFoundError } fr
 import type { KdfParams } from '../../domain/wallet/secret-box.js';
 import type { KeyRecord, Store, WalletRecord, WalletStore } from '../store.js';
 import { migrations, type Migration } from './migrations.js';
+import { ChangeWatch, ReadCache } from './read-cache.js';
 import { SqliteNetworkStore } from './sqlite-networks.js';
 import { SqliteAuditStore, SqlitePolicyStore, SqliteSessionStore } from './sqlite-sessions.js';
 
@@ -76,8 +77,16 @@ function toKey(row: KeyRow): KeyRecord {
 
 class SqliteWalletStore implements WalletStore {
   private readonly statements;
+  /** session.list_keys and every transaction read these; kept until the database changes. */
+  private readonly untaintedKeys: ReadCache<string[]>;
+  private readonly keys: ReadCache<KeyRecord>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    watch: ChangeWatch,
+  ) {
+    this.untaintedKeys = new ReadCache(watch);
+    this.keys = new ReadCache(watch);
     this.statements = {
       insertWallet: db.prepare(
         'INSERT INTO wallets (name, wallet_id, key_derivation_version, kdf, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -110,6 +119,7 @@ class SqliteWalletStore implements WalletStore {
       renameWallet: db.prepare('UPDATE wallets SET name = ? WHERE name = ?'),
       replaceSecret: db.prepare('UPDATE wallets SET kdf = ?, secret = ? WHERE name = ? AND secret = ?'),
     };
+    watch.watchWrites(this.statements);
   }
 
   private insertKeyRow(walletRowId: number | bigint, key: KeyRecord): void {
@@ -164,7 +174,7 @@ class SqliteWalletStore implements WalletStore {
   }
 
   async listUntaintedPublicKeys(walletName: string): Promise<string[]> {
-    return this.statements.listUntaintedPublicKeys.all(walletName) as string[];
+    return this.untaintedKeys.get(walletName, () => this.statements.listUntaintedPublicKeys.all(walletName) as string[]) as string[];
   }
 
   async countKeys(walletName: string): Promise<number> {
@@ -172,8 +182,11 @@ class SqliteWalletStore implements WalletStore {
   }
 
   async findKey(walletName: string, publicKey: string): Promise<KeyRecord | undefined> {
-    const row = this.statements.findKey.get(walletName, publicKey) as KeyRow | undefined;
-    return row ? toKey(row) : undefined;
+    // A wallet name holds no NUL character (WalletName pattern): the pair cannot be confused with another.
+    return this.keys.get(`${walletName}\u0000${publicKey}`, () => {
+      const row = this.statements.findKey.get(walletName, publicKey) as KeyRow | undefined;
+      return row ? toKey(row) : undefined;
+    });
   }
 
   async insertNextKey(walletName: string, make: (index: number) => KeyRecord): Promise<KeyRecord> {
@@ -225,9 +238,10 @@ export class SqliteStore implements Store {
 
   private constructor(readonly db: Database.Database) {
     this.schemaVersion = migrate(db);
-    this.wallets = new SqliteWalletStore(db);
+    const watch = new ChangeWatch(db);
+    this.wallets = new SqliteWalletStore(db, watch);
     this.networks = new SqliteNetworkStore(db);
-    this.sessions = new SqliteSessionStore(db);
+    this.sessions = new SqliteSessionStore(db, watch);
     this.policies = new SqlitePolicyStore(db);
     this.audit = new SqliteAuditStore(db);
   }
