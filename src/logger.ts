@@ -7,6 +7,8 @@ export interface Logger {
   warn(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   debug(message: string, fields?: Record<string, unknown>): void;
+  /** Whether lines at `level` are written: lets hot paths skip building fields nobody reads. */
+  enabled(level: LogLevel): boolean;
   child(fields: Record<string, unknown>): Logger;
 }
 
@@ -37,6 +39,7 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
     warn: (m, f) => emit('warn', m, f),
     info: (m, f) => emit('info', m, f),
     debug: (m, f) => emit('debug', m, f),
+    enabled: (at) => RANK[at] <= RANK[level],
     child: (fields) => createLogger(level, write, { ...base, ...fields }),
   };
 }

@@ -64,9 +64,12 @@ const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
  */
 export class Dispatcher {
   private readonly served: ReadonlySet<Namespace>;
+  /** Whether every request gets a debug line (decided once: the level does not change at run time). */
+  private readonly debug: boolean;
 
   constructor(private readonly options: DispatcherOptions) {
     this.served = new Set(DOOR_NAMESPACES[options.door]);
+    this.debug = options.logger.enabled('debug');
   }
 
   /** Handles one message as text. Returns the text to send back, or null when nothing is to be sent. */
@@ -115,7 +118,7 @@ export class Dispatcher {
       return this.errorResponse(id, invalidRequest('params must be an object or an array when present'));
     }
 
-    const started = performance.now();
+    const started = this.debug ? performance.now() : 0;
     const source = ctx.remoteAddress ?? 'unknown';
     let response: JsonRpcResponse;
     try {
@@ -142,12 +145,14 @@ export class Dispatcher {
       const reason = (error.data as { reason?: unknown }).reason;
       if (typeof reason === 'string' && AUTHENTICATION_FAILURES.has(reason)) this.options.failures?.recordFailure(source);
     }
-    this.options.logger.debug('request', {
-      method: r.method,
-      transport: ctx.transport,
-      ms: Math.round((performance.now() - started) * 100) / 100,
-      ...(response.error ? { code: response.error.code } : {}),
-    });
+    if (this.debug) {
+      this.options.logger.debug('request', {
+        method: r.method,
+        transport: ctx.transport,
+        ms: Math.round((performance.now() - started) * 100) / 100,
+        ...(response.error ? { code: response.error.code } : {}),
+      });
+    }
     return answer(response);
   }
 

@@ -9,33 +9,47 @@ export const WIRE_LENGTH_DELIMITED = 2;
 
 const MAX_UINT64 = (1n << 64n) - 1n;
 
-/** Appends protobuf fields to a growing buffer. */
+const UTF8 = new TextEncoder();
+
+/** Appends protobuf fields to one growing buffer. */
 export class WireWriter {
-  private chunks: Uint8Array[] = [];
+  private buffer = new Uint8Array(128);
   private size = 0;
 
-  private push(bytes: Uint8Array): void {
-    this.chunks.push(bytes);
-    this.size += bytes.length;
+  private reserve(more: number): void {
+    if (this.size + more <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.size + more));
+    grown.set(this.buffer.subarray(0, this.size));
+    this.buffer = grown;
   }
 
   /** A varint of an unsigned value below 2^64; negative int64 values are written as their 64-bit two's complement (10 bytes). */
   varint(value: bigint | number): this {
+    this.reserve(10);
+    const out = this.buffer;
+    // Lengths, field keys, enums and most counts: plain arithmetic, no BigInt.
+    if (typeof value === 'number' && value >= 0 && Number.isSafeInteger(value)) {
+      let v = value;
+      while (v > 0x7f) {
+        out[this.size++] = (v % 0x80) | 0x80;
+        v = Math.floor(v / 0x80);
+      }
+      out[this.size++] = v;
+      return this;
+    }
     let v = BigInt(value);
     if (v < 0n) v = (1n << 64n) + v;
     if (v < 0n || v > MAX_UINT64) throw new RangeError(`varint out of range: ${value}`);
-    const out: number[] = [];
     while (v > 0x7fn) {
-      out.push(Number(v & 0x7fn) | 0x80);
+      out[this.size++] = Number(v & 0x7fn) | 0x80;
       v >>= 7n;
     }
-    out.push(Number(v));
-    this.push(Uint8Array.from(out));
+    out[this.size++] = Number(v);
     return this;
   }
 
   key(field: number, wireType: number): this {
-    return this.varint((BigInt(field) << 3n) | BigInt(wireType));
+    return this.varint(field * 8 + wireType);
   }
 
   varintField(field: number, value: bigint | number): this {
@@ -44,22 +58,18 @@ export class WireWriter {
 
   bytesField(field: number, bytes: Uint8Array): this {
     this.key(field, WIRE_LENGTH_DELIMITED).varint(bytes.length);
-    this.push(bytes);
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.size);
+    this.size += bytes.length;
     return this;
   }
 
   stringField(field: number, value: string): this {
-    return this.bytesField(field, new TextEncoder().encode(value));
+    return this.bytesField(field, UTF8.encode(value));
   }
 
   finish(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let at = 0;
-    for (const chunk of this.chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
+    return this.buffer.slice(0, this.size);
   }
 }
 
