@@ -83,7 +83,8 @@ export class Dispatcher {
       const where = position === undefined ? '' : ` (near character ${position})`;
       return JSON.stringify(this.errorResponse(null, new RpcError(ErrorCode.ParseError, { message: `the message is not valid JSON${where}` })));
     }
-    const response = await this.handleMessage(message, ctx);
+    // A single request (the usual case) goes straight to handleRequest: one async step fewer.
+    const response = Array.isArray(message) ? await this.handleMessage(message, ctx) : await this.handleRequest(message, ctx);
     return response === null ? null : JSON.stringify(response);
   }
 

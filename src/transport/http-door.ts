@@ -67,6 +67,7 @@ function bearerToken(req: IncomingMessage): string | undefined {
 }
 
 function isJsonContentType(header: string | undefined): boolean {
+  if (header === JSON_TYPE) return true;
   if (!header) return false;
   const type = header.split(';')[0]?.trim().toLowerCase();
   return type === JSON_TYPE || (type !== undefined && type.startsWith('application/') && type.endsWith('+json'));
@@ -143,41 +144,6 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
     res.end(body ?? undefined);
   };
 
-  const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
-    new Promise((resolve, reject) => {
-      const declared = Number(req.headers['content-length']);
-      if (Number.isFinite(declared) && declared > limits.maxBodyBytes) {
-        resolve('too-large');
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let done = false;
-      req.on('data', (chunk: Buffer) => {
-        if (done) return;
-        size += chunk.length;
-        if (size > limits.maxBodyBytes) {
-          done = true;
-          resolve('too-large');
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.on('end', () => {
-        if (!done) {
-          done = true;
-          // Small requests arrive in one chunk: no copy needed.
-          resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-        }
-      });
-      req.on('error', (error) => {
-        if (!done) {
-          done = true;
-          reject(error);
-        }
-      });
-    });
-
   /** Checks the bearer token where one is needed; false when the request has been answered (refused). */
   const admit = (req: IncomingMessage, refuse: (status: number, body: string, headers: Record<string, string>) => void): boolean => {
     if (!options.authenticate) return true;
@@ -198,7 +164,31 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
     return false;
   };
 
-  const handlePost = async (req: IncomingMessage, res: ServerResponse) => {
+  const tooLarge = (req: IncomingMessage, res: ServerResponse) => {
+    send(req, res, 413, rpcErrorBody(ErrorCode.InvalidRequest, `the body is larger than the limit of ${limits.maxBodyBytes} bytes`, { limit: limits.maxBodyBytes }), {
+      connection: 'close',
+    });
+    req.resume();
+  };
+
+  const dispatch = (req: IncomingMessage, res: ServerResponse, ctx: HttpRequestContext, body: Buffer) => {
+    dispatcher.handleText(body.toString('utf8'), ctx).then(
+      (answer) => (answer === null ? send(req, res, 204, null) : send(req, res, 200, answer)),
+      (error: unknown) => {
+        logger.error('HTTP request failed', { error });
+        send(req, res, 500, rpcErrorBody(ErrorCode.InternalError, 'the request could not be handled'));
+      },
+    );
+  };
+
+  /** POST /: checks, then reads the body with plain listeners (no promise per request) and dispatches it. */
+  const handlePost = (req: IncomingMessage, res: ServerResponse) => {
+    const ctx = new HttpRequestContext(options.door, req.headers.origin, req.socket.remoteAddress);
+    // One listener for both: the socket is idle again, and a caller gone before its answer aborts what it asked for.
+    res.on('close', () => {
+      busy.delete(req.socket);
+      if (!res.writableFinished) ctx.callerGone();
+    });
     if (!admit(req, (status, body, headers) => send(req, res, status, body, headers))) return;
     // Requiring JSON also makes browsers send a CORS preflight first, so a page cannot post a "simple" form request here.
     if (!isJsonContentType(req.headers['content-type'])) {
@@ -206,25 +196,46 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
       req.resume();
       return;
     }
-    const body = await readBody(req);
-    if (body === 'too-large') {
-      send(req, res, 413, rpcErrorBody(ErrorCode.InvalidRequest, `the body is larger than the limit of ${limits.maxBodyBytes} bytes`, { limit: limits.maxBodyBytes }), {
-        connection: 'close',
-      });
-      req.resume();
+    const declared = Number(req.headers['content-length']);
+    if (declared > limits.maxBodyBytes) {
+      tooLarge(req, res);
       return;
     }
-    const ctx = new HttpRequestContext(options.door, req.headers.origin, req.socket.remoteAddress);
-    res.on('close', () => {
-      if (!res.writableFinished) ctx.callerGone();
+    let first: Buffer | undefined;
+    let more: Buffer[] | undefined;
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > limits.maxBodyBytes) {
+        refused = true;
+        tooLarge(req, res);
+      } else if (first === undefined) {
+        first = chunk;
+      } else {
+        (more ??= [first]).push(chunk);
+      }
     });
-    const answer = await dispatcher.handleText(body.toString('utf8'), ctx);
-    if (answer === null) send(req, res, 204, null);
-    else send(req, res, 200, answer);
+    req.on('end', () => {
+      if (refused) return;
+      // Small requests arrive in one chunk: no copy needed.
+      dispatch(req, res, ctx, more ? Buffer.concat(more, size) : (first ?? Buffer.alloc(0)));
+    });
+    req.on('error', () => {
+      refused = true;
+    });
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
+    busy.add(req.socket);
+    const url = req.url ?? '/';
+    const path = url === '/' ? url : url.split('?')[0];
+    if (req.method === 'POST' && path === '/') {
+      handlePost(req, res);
+      return;
+    }
+    res.on('close', () => busy.delete(req.socket));
     if (req.method === 'OPTIONS') {
       send(req, res, options.cors ? 204 : 405, null, options.cors ? {} : { allow: 'GET, POST' });
       return;
@@ -237,13 +248,6 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
       send(req, res, 200, options.documentJson);
       return;
     }
-    if (req.method === 'POST' && path === '/') {
-      handlePost(req, res).catch((error: unknown) => {
-        logger.error('HTTP request failed', { error });
-        send(req, res, 500, rpcErrorBody(ErrorCode.InternalError, 'the request could not be handled'));
-      });
-      return;
-    }
     if (req.method === 'POST' || req.method === 'GET') {
       send(req, res, 404, rpcErrorBody(ErrorCode.InvalidRequest, `nothing is served at ${req.method} ${path}; JSON-RPC requests go to POST /`));
       return;
@@ -251,19 +255,15 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
     send(req, res, 405, rpcErrorBody(ErrorCode.InvalidRequest, `method ${req.method} is not allowed`), { allow: 'GET, POST, OPTIONS' });
   };
 
+  // Sockets with a request in progress (handle() marks them); the others can be cut at once on shutdown
+  // (closeIdleConnections() misses sockets that never sent a request, as fetch's spare connections).
+  const busy = new WeakSet<Socket>();
   const server: Server = createServer(handle);
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxHeadersCount = 100;
   refuseUnparsableRequests(server);
-  // Sockets with a request in progress; the others can be cut at once on shutdown
-  // (closeIdleConnections() misses sockets that never sent a request, as fetch's spare connections).
-  const busy = new WeakSet<Socket>();
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    busy.add(req.socket);
-    res.on('close', () => busy.delete(req.socket));
-  });
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

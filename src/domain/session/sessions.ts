@@ -1,4 +1,4 @@
-import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { AccessMode } from '../../../generated/types.js';
 import type { ApiTokenRecord, ConnectionRecord, PermissionRecord, SessionStore, WalletStore } from '../../store/store.js';
 import {
@@ -66,11 +66,16 @@ const originHost = (origin: string) => {
   }
 };
 
-/** Hashes compared in constant time, so that timing says nothing about how close a guess was. */
+/**
+ * Hashes compared in constant time, so that timing says nothing about how
+ * close a guess was. A loop over the hex digits: timingSafeEqual needs two
+ * Buffers decoded per request, several times the cost.
+ */
 function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === y.length && timingSafeEqual(x, y);
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }
 
 /**
