@@ -7,7 +7,7 @@
  * public key), so signers that sign often keep one: see Keyring.signingKey,
  * which drops it when the wallet locks (OpenSSL clears the key when it frees it).
  */
-import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, hash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 
 const SECRET_KEY_LENGTH = 32;
 const PUBLIC_KEY_LENGTH = 32;
@@ -47,7 +47,7 @@ export function ed25519PublicKeyObject(publicKey: Uint8Array): KeyObject {
 }
 
 function sha3(message: Uint8Array): Buffer {
-  return createHash('sha3-256').update(message).digest();
+  return hash('sha3-256', message, 'buffer');
 }
 
 /** Vega signature: Ed25519 over SHA3-256(message). Returns the 64-byte signature. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { WireFormatError, WireWriter, readFields, type WireField } from './wire.js';
 
 /** Field numbers of the envelope messages (vega.commands.v1). */
@@ -107,7 +107,7 @@ export function decodeInputData(bytes: Uint8Array): InputData {
 }
 
 /** What nodes report as the transaction hash: SHA-256 of the exact bytes, upper-case hex. */
-export const transactionHash = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex').toUpperCase();
+export const transactionHash = (bytes: Uint8Array): string => hash('sha256', bytes, 'hex').toUpperCase();
 
 /** The protobuf-JSON form of a Transaction, as nodes accept on POST /transaction and wallets hand back. */
 export function transactionJson(tx: SignedTransaction): Record<string, unknown> {

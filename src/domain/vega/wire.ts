@@ -9,17 +9,15 @@ export const WIRE_LENGTH_DELIMITED = 2;
 
 const MAX_UINT64 = (1n << 64n) - 1n;
 
-const UTF8 = new TextEncoder();
-
 /** Appends protobuf fields to one growing buffer. */
 export class WireWriter {
-  private buffer = new Uint8Array(128);
+  private buffer = Buffer.allocUnsafe(128);
   private size = 0;
 
   private reserve(more: number): void {
     if (this.size + more <= this.buffer.length) return;
-    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.size + more));
-    grown.set(this.buffer.subarray(0, this.size));
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.size + more));
+    this.buffer.copy(grown, 0, 0, this.size);
     this.buffer = grown;
   }
 
@@ -64,12 +62,18 @@ export class WireWriter {
     return this;
   }
 
+  /** UTF-8 written straight into the buffer: no intermediate bytes. */
   stringField(field: number, value: string): this {
-    return this.bytesField(field, UTF8.encode(value));
+    const length = Buffer.byteLength(value, 'utf8');
+    this.key(field, WIRE_LENGTH_DELIMITED).varint(length);
+    this.reserve(length);
+    this.size += this.buffer.write(value, this.size, 'utf8');
+    return this;
   }
 
+  /** A copy of the bytes written, as a plain Uint8Array. */
   finish(): Uint8Array {
-    return this.buffer.slice(0, this.size);
+    return new Uint8Array(this.buffer.subarray(0, this.size));
   }
 }
 
