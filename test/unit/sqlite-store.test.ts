@@ -306,3 +306,228 @@ describe('SqliteStore cached reads', () => {
     expect(await store.wallets.listUntaintedPublicKeys('w')).toEqual([]);
   });
 });
+
+describe('SqliteStore audit log', () => {
+  type AuditEventInput = Parameters<SqliteStore['audit']['appendAuditEvent']>[0];
+  const auditEvent = (n: number): AuditEventInput => ({
+    at: new Date(Date.UTC(2025, 0, 2, 3, 4, 5) + n).toISOString(),
+    reviewId: `review-${n}`,
+    kind: 'transaction',
+    hostname: 'bot.example',
+    wallet: 'w',
+    outcome: 'approved',
+    decidedBy: 'policy rule 1',
+    details: { n, note: 'ünïcode ✓' },
+  });
+  const everything = { limit: 100_000 };
+  /** The writer thread, reached through a private field (to end it as a crash would). */
+  const writerThread = (store: SqliteStore) => (store.audit as unknown as { worker: { terminate(): Promise<number> } | null }).worker;
+  /** Silences, and counts, the warning a store gives when its writer thread is gone. */
+  async function silenceWarnings() {
+    const { jest } = await import('@jest/globals');
+    return jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+  }
+
+  it('answers many concurrent appends with distinct ids in append order, and lists them all', async () => {
+    const store = openStore();
+    const records = await Promise.all(Array.from({ length: 300 }, (_, i) => store.audit.appendAuditEvent(auditEvent(i))));
+    // Appends of later turns, while a batch is on the writer thread, form the next batches.
+    for (let turn = 0; turn < 5; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      records.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => store.audit.appendAuditEvent(auditEvent(1000 + turn * 20 + i))))));
+    }
+    expect(store.audit.writesOn).toBe('thread');
+    const ids = records.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    expect(records[0]).toEqual({ id: ids[0], ...auditEvent(0) });
+
+    const listed = await store.audit.listAuditEvents(everything);
+    expect(listed).toEqual([...records].reverse());
+  });
+
+  it('lists an event appended just before, also while another batch is being written', async () => {
+    const store = openStore();
+    const first = store.audit.appendAuditEvent(auditEvent(1));
+    expect(await store.audit.listAuditEvents(everything)).toEqual([await first]);
+
+    const a = store.audit.appendAuditEvent(auditEvent(2));
+    await new Promise((resolve) => setImmediate(resolve)); // a's batch is now on the writer thread
+    const b = store.audit.appendAuditEvent(auditEvent(3));
+    const listed = await store.audit.listAuditEvents(everything);
+    expect(listed).toEqual([await b, await a, await first]);
+  });
+
+  it('writes on close() what was appended just before, and stops the writer thread', async () => {
+    const path = dbPath();
+    const store = SqliteStore.open(path);
+    const first = await store.audit.appendAuditEvent(auditEvent(0)); // the writer thread is running
+    const pending = Array.from({ length: 50 }, (_, i) => store.audit.appendAuditEvent(auditEvent(i + 1)));
+    await store.close();
+    expect(writerThread(store)).toBeNull();
+    const records = [first, ...(await Promise.all(pending))];
+    await expect(store.audit.appendAuditEvent(auditEvent(99))).rejects.toThrow();
+
+    // Also a store closed before its thread was ever needed.
+    const second = SqliteStore.open(path);
+    const late = second.audit.appendAuditEvent(auditEvent(51));
+    await second.close();
+    records.push(await late);
+
+    const again = openStore(path);
+    expect(await again.audit.listAuditEvents(everything)).toEqual([...records].reverse());
+  });
+
+  it('refuses a bad event alone: the others of its batch are stored', async () => {
+    const store = openStore();
+    const outcomes = await Promise.allSettled([
+      store.audit.appendAuditEvent(auditEvent(1)),
+      // The schema holds every column NOT NULL (but wallet), in a STRICT table.
+      store.audit.appendAuditEvent({ ...auditEvent(2), hostname: null as unknown as string }),
+      store.audit.appendAuditEvent(auditEvent(3)),
+      // Details JSON cannot hold.
+      store.audit.appendAuditEvent({ ...auditEvent(4), details: { amount: 10n } }),
+      store.audit.appendAuditEvent(auditEvent(5)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    const notNull = (outcomes[1] as PromiseRejectedResult).reason;
+    expect(notNull).toBeInstanceOf(Error);
+    expect(notNull).toMatchObject({ code: 'SQLITE_CONSTRAINT_NOTNULL' });
+    expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(TypeError);
+
+    expect((await store.audit.listAuditEvents(everything)).map((e) => e.reviewId)).toEqual(['review-5', 'review-3', 'review-1']);
+    // The writer thread carries on.
+    expect(store.audit.writesOn).toBe('thread');
+    expect(writerThread(store)).not.toBeNull();
+    await expect(store.audit.appendAuditEvent(auditEvent(6))).resolves.toMatchObject({ reviewId: 'review-6' });
+  });
+
+  it('keeps the event loop free while events are written: timers keep firing and the main connection writes nothing', async () => {
+    const store = openStore();
+    const changesOnMain = () => store.db.prepare('SELECT total_changes()').pluck().get() as number;
+    await store.audit.appendAuditEvent(auditEvent(0));
+    const before = changesOnMain();
+
+    let ticks = 0;
+    let last = performance.now();
+    let longestGap = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+      ticks += 1;
+    }, 1);
+    // Four callers appending one event after another: many small batches, each its own commit (an fsync).
+    const started = performance.now();
+    let n = 0;
+    try {
+      await Promise.all(
+        [0, 1, 2, 3].map(async () => {
+          for (let i = 0; i < 40 || performance.now() - started < 50; i++) await store.audit.appendAuditEvent(auditEvent(++n));
+        }),
+      );
+    } finally {
+      clearInterval(timer);
+    }
+    // Deterministic: the main connection inserted nothing, and the loop turned (a 1 ms timer over 50 ms).
+    expect(changesOnMain()).toBe(before);
+    expect(ticks).toBeGreaterThan(0);
+    expect(longestGap).toBeGreaterThan(0);
+    expect(await store.audit.listAuditEvents(everything)).toHaveLength(n + 1);
+  });
+
+  it('writes on the main connection when the writer thread dies with a batch in flight: each event once, none lost', async () => {
+    const warn = await silenceWarnings();
+    try {
+      const store = openStore();
+      const first = await store.audit.appendAuditEvent(auditEvent(0));
+      const thread = writerThread(store)!;
+      const pending = Array.from({ length: 200 }, (_, i) => store.audit.appendAuditEvent(auditEvent(i + 1)));
+      await new Promise((resolve) => setImmediate(resolve)); // the batch is on the thread
+      await thread.terminate();
+      const records = await Promise.all(pending);
+      const later = await store.audit.appendAuditEvent(auditEvent(500));
+      expect(store.audit.writesOn).toBe('main');
+
+      const ids = [first, ...records, later].map((r) => r.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+      const listed = await store.audit.listAuditEvents(everything);
+      expect(listed.map((e) => e.id)).toEqual([...ids].reverse());
+      expect(listed.map((e) => e.reviewId)).toEqual([first, ...records, later].map((r) => r.reviewId).reverse());
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('writes on the main connection when the writer thread cannot open the file', async () => {
+    const warn = await silenceWarnings();
+    try {
+      const path = dbPath();
+      const store = openStore(path);
+      rmSync(path); // the open connection keeps the data; a new one finds no file
+      const records = await Promise.all(Array.from({ length: 10 }, (_, i) => store.audit.appendAuditEvent(auditEvent(i))));
+      expect(store.audit.writesOn).toBe('main');
+      expect((await store.audit.listAuditEvents(everything)).map((e) => e.id)).toEqual(records.map((r) => r.id).reverse());
+      expect(warn).toHaveBeenCalledTimes(1);
+      // Names the failure, not the path.
+      expect(String(warn.mock.calls[0]?.[0])).not.toContain(path);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('writes on the main connection of an in-memory database, which no other connection can share', async () => {
+    const { SqliteAuditStore } = await import('../../src/store/sqlite/sqlite-sessions.js');
+    const { migrate } = await import('../../src/store/sqlite/sqlite-store.js');
+    const db = new Database(':memory:');
+    try {
+      migrate(db);
+      const audit = new SqliteAuditStore(db, { file: ':memory:' });
+      expect(audit.writesOn).toBe('main');
+      const records = await Promise.all([1, 2, 3].map((n) => audit.appendAuditEvent(auditEvent(n))));
+      expect(await audit.listAuditEvents(everything)).toEqual([...records].reverse());
+      await audit.close();
+    } finally {
+      db.close();
+    }
+  });
+
+  it('lets a process that never closes its store exit once the events it appended are on disk (needs dist/)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { existsSync, writeFileSync } = await import('node:fs');
+    const { fileURLToPath, pathToFileURL } = await import('node:url');
+    const rootDir = fileURLToPath(new URL('../../', import.meta.url));
+    const built = join(rootDir, 'dist', 'src', 'store', 'sqlite', 'sqlite-store.js');
+    if (!existsSync(join(rootDir, 'dist', 'src', 'store', 'sqlite', 'audit-writer.js'))) {
+      throw new Error('dist/ is missing or stale (no dist/src/store/sqlite/audit-writer.js): run `npx tsc -p tsconfig.build.json` (npm test does it) before this file');
+    }
+    const path = dbPath();
+    const script = join(root, `never-closes-${counter}.mjs`);
+    writeFileSync(
+      script,
+      `import { SqliteStore } from ${JSON.stringify(pathToFileURL(built).href)};
+      const store = SqliteStore.open(${JSON.stringify(path)});
+      const event = (n) => (${JSON.stringify(auditEvent(0))});
+      await Promise.all(Array.from({ length: 10 }, (_, n) => store.audit.appendAuditEvent(event(n))));
+      console.log('answered');
+      // Not awaited: the process must not end before these are committed and answered.
+      for (let n = 0; n < 10; n++) store.audit.appendAuditEvent(event(n)).then((r) => console.log('late ' + r.id));
+      `,
+    );
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    // A generous bound that only catches a process kept alive for good.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+    clearTimeout(guard);
+    expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+    expect(stdout.match(/late \d+/g)).toHaveLength(10);
+    const again = openStore(path);
+    expect(await again.audit.listAuditEvents(everything)).toHaveLength(20);
+  }, 30_000);
+});

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
 import type { AccessMode, Policy } from '../../../generated/types.js';
 import type {
   ApiTokenRecord,
@@ -233,66 +234,283 @@ interface AuditRow {
   details: string;
 }
 
+const INSERT_AUDIT_EVENT =
+  'INSERT INTO audit_events (at, review_id, kind, hostname, wallet, outcome, decided_by, details) VALUES (@at, @reviewId, @kind, @hostname, @wallet, @outcome, @decidedBy, @details)';
+
+/** One row's named parameters, as INSERT_AUDIT_EVENT takes them (also on the writer thread). */
+type AuditParams = Omit<AuditEventRecord, 'id' | 'details'> & { details: string };
+
 interface QueuedEvent {
   event: Omit<AuditEventRecord, 'id'>;
+  params: AuditParams;
   resolve: (record: AuditEventRecord) => void;
   reject: (error: unknown) => void;
+}
+
+/** What audit-writer.js answers for each row of a batch, in order. */
+type WriterResult = { id: number } | { error: { name: string; message: string; code?: string } };
+type Outcome = { id: number } | { error: unknown };
+
+export interface AuditStoreOptions {
+  /**
+   * The database file, for the writer thread's own connection. Without it (or on an in-memory
+   * database, which a second connection cannot share) events are written on `db` itself.
+   */
+  file?: string;
 }
 
 /**
  * The audit log, written with group commit. Every review ends with an event,
  * and the caller is answered only once its event is committed; with
- * synchronous = FULL each commit is an fsync (about 1 to 3 ms here, blocking
- * the event loop), which made auto-approved transactions cost more in fsyncs
- * than everything else together. Events appended during one turn of the event
- * loop are now written in one transaction at the end of it: one fsync for all
- * of them, and still durable before anyone is told.
+ * synchronous = FULL each commit is an fsync (about 1 to 3 ms here). Events
+ * appended during one turn of the event loop are written in one transaction:
+ * one fsync for all of them, and still durable before anyone is told.
+ *
+ * The writing happens on a worker thread (audit-writer.js) with its own
+ * connection to the same file, so the fsync no longer holds up the event
+ * loop (it was about a fifth of the main thread's time under sign_transaction
+ * load). One batch is in flight at a time; events appended meanwhile form the
+ * next one. The thread starts with the first event and is unref()ed whenever
+ * no batch is in flight, so an idle store keeps no process alive. If it
+ * cannot start or dies, events are written on the main connection, as they
+ * are for an in-memory database.
  */
 export class SqliteAuditStore implements AuditStore {
   private readonly insert;
   private queue: QueuedEvent[] = [];
+  /** The batch the writer thread is working on. */
+  private inFlight: QueuedEvent[] | null = null;
+  /** Events queued so far, and settled so far: both in append order, as batches settle in order. */
+  private appended = 0;
+  private settled = 0;
+  private waiters: { upTo: number; resolve: () => void }[] = [];
+  /** Settings for the writer thread's connection; null once events are written on the main connection. */
+  private writerData: Record<string, unknown> | null = null;
+  private worker: Worker | null = null;
+  /** The newest id handed out: rows of the batch in flight can only have greater ids. */
+  private lastId = 0;
+  private closing: Promise<void> | null = null;
 
-  constructor(private readonly db: Database.Database) {
-    this.insert = db.prepare(
-      'INSERT INTO audit_events (at, review_id, kind, hostname, wallet, outcome, decided_by, details) VALUES (@at, @reviewId, @kind, @hostname, @wallet, @outcome, @decidedBy, @details)',
-    );
+  constructor(
+    private readonly db: Database.Database,
+    options: AuditStoreOptions = {},
+  ) {
+    this.insert = db.prepare(INSERT_AUDIT_EVENT);
+    // Another connection sees the same data only through a file, and without blocking our reads only in WAL mode.
+    if (options.file !== undefined && !db.memory && db.pragma('journal_mode', { simple: true }) === 'wal') {
+      this.writerData = {
+        path: options.file,
+        insertSql: INSERT_AUDIT_EVENT,
+        busyTimeout: db.pragma('busy_timeout', { simple: true }),
+        synchronous: db.pragma('synchronous', { simple: true }),
+        foreignKeys: db.pragma('foreign_keys', { simple: true }) === 1,
+      };
+    }
+  }
+
+  /** Where events are written now: on the writer thread, or on the main connection. */
+  get writesOn(): 'thread' | 'main' {
+    return this.writerData === null ? 'main' : 'thread';
   }
 
   appendAuditEvent(event: Omit<AuditEventRecord, 'id'>): Promise<AuditEventRecord> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ event, resolve, reject });
+      // Serialised here: details that JSON cannot hold fail their own append only.
+      const params = { ...event, details: JSON.stringify(event.details) };
+      this.queue.push({ event, params, resolve, reject });
+      this.appended += 1;
       if (this.queue.length === 1) setImmediate(() => this.flush());
     });
   }
 
-  /** Writes the queued events (in one transaction) and settles their callers. Reads and close() call it first. */
+  /**
+   * Writes the queued events in one transaction, on the writer thread if there is one (unless a
+   * batch is in flight there: the queue then goes once it is back), else here and at once.
+   */
   flush(): void {
+    if (this.inFlight !== null || this.queue.length === 0) return;
     const batch = this.queue;
-    if (batch.length === 0) return;
     this.queue = [];
-    const run = (e: QueuedEvent) => Number(this.insert.run({ ...e.event, details: JSON.stringify(e.event.details) }).lastInsertRowid);
+    const worker = this.startWorker();
+    if (worker === null) {
+      this.writeHere(batch);
+      return;
+    }
+    this.inFlight = batch;
+    // Keep the process alive until the batch is on disk and its callers know.
+    worker.ref();
+    try {
+      worker.postMessage({ rows: batch.map((e) => e.params) });
+    } catch {
+      // A value the thread cannot be sent (only a malformed event holds one): written here, each with its own outcome.
+      this.inFlight = null;
+      worker.unref();
+      this.writeHere(batch);
+    }
+  }
+
+  /** The same writing on the main connection: one transaction, or one by one if it fails. */
+  private writeHere(batch: QueuedEvent[]): void {
+    const run = (e: QueuedEvent) => Number(this.insert.run(e.params).lastInsertRowid);
     let ids: number[] | undefined;
     try {
       ids = this.db.transaction(() => batch.map(run))();
     } catch {
       // One bad event must not fail the others: write them one by one, each with its own outcome.
     }
-    for (const [i, e] of batch.entries()) {
-      if (ids) {
-        e.resolve({ id: ids[i] as number, ...e.event });
-        continue;
-      }
+    const outcomes = batch.map((e, i): Outcome => {
+      if (ids) return { id: ids[i] as number };
       try {
-        e.resolve({ id: run(e), ...e.event });
+        return { id: run(e) };
       } catch (error) {
-        e.reject(error);
+        return { error };
       }
+    });
+    this.settle(batch, outcomes);
+  }
+
+  /** Answers a batch's callers, in order, then wakes whoever waits for them. */
+  private settle(batch: QueuedEvent[], outcomes: Outcome[]): void {
+    for (const [i, e] of batch.entries()) {
+      const outcome = outcomes[i] ?? { error: new Error('the audit writer gave no answer for this event') };
+      if ('id' in outcome) {
+        if (outcome.id > this.lastId) this.lastId = outcome.id;
+        e.resolve({ id: outcome.id, ...e.event });
+      } else {
+        e.reject(outcome.error);
+      }
+    }
+    this.settled += batch.length;
+    if (this.waiters.length > 0) {
+      const still = this.waiters.filter((w) => w.upTo > this.settled);
+      for (const w of this.waiters) if (w.upTo <= this.settled) w.resolve();
+      this.waiters = still;
     }
   }
 
-  async listAuditEvents(filter: AuditFilter): Promise<AuditEventRecord[]> {
-    // What was appended before this read is visible to it, as it was before writes were grouped.
+  /** The writer thread, started on first use; null when events are to be written here. */
+  private startWorker(): Worker | null {
+    if (this.worker !== null || this.writerData === null) return this.worker;
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL('./audit-writer.js', import.meta.url), { workerData: this.writerData });
+    } catch (error) {
+      this.writeOnMainFromNowOn(error);
+      return null;
+    }
+    worker.unref();
+    let failure: unknown;
+    worker.on('message', (reply: { results: WriterResult[] }) => this.onReply(worker, reply));
+    // An answer that cannot be read would leave its batch waiting for good: end the thread, and recover() settles it.
+    worker.on('messageerror', () => void worker.terminate());
+    // Always followed by 'exit', which does the work; listened to so that it is not thrown here.
+    worker.on('error', (error) => {
+      failure ??= error;
+    });
+    worker.on('exit', (code) => this.onExit(worker, failure ?? new Error(`the audit writer thread exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private onReply(worker: Worker, reply: { results: WriterResult[] }): void {
+    const batch = this.inFlight;
+    if (worker !== this.worker || batch === null) return;
+    this.inFlight = null;
+    this.settle(
+      batch,
+      reply.results.map((r) => ('id' in r ? r : { error: Object.assign(new Error(r.error.message), { name: r.error.name, code: r.error.code }) })),
+    );
+    // What was appended meanwhile is the next batch.
+    if (this.queue.length > 0) this.flush();
+    if (this.inFlight === null) worker.unref();
+  }
+
+  /** The thread ended without being asked to (failed to start, or died): nothing is lost, nothing written twice. */
+  private onExit(worker: Worker, failure: unknown): void {
+    if (worker !== this.worker) return; // stopped by close()
+    this.worker = null;
+    this.writeOnMainFromNowOn(failure);
+    const batch = this.inFlight;
+    this.inFlight = null;
+    if (batch !== null) this.recover(batch);
     this.flush();
+  }
+
+  private writeOnMainFromNowOn(failure: unknown): void {
+    this.writerData = null;
+    // The error's code or name only: its message may quote a path, and this goes wherever warnings are printed.
+    const code = (failure as { code?: unknown } | undefined)?.code;
+    const what = typeof code === 'string' ? code : failure instanceof Error ? failure.name : 'unknown error';
+    process.emitWarning(`the audit writer thread is unavailable (${what}); audit events are written on the main thread`, {
+      code: 'WALLET_GATEWAY_AUDIT_WRITER',
+    });
+  }
+
+  /**
+   * A batch the thread took but did not answer: it may have committed all of it, some of it
+   * (row by row) or none. The batch's rows were inserted in order after every id handed out so
+   * far, so each event is looked for (by all its columns) after the previous one found; those
+   * not there are written here.
+   */
+  private recover(batch: QueuedEvent[]): void {
+    const find = this.db
+      .prepare(
+        `SELECT id FROM audit_events WHERE id > @after AND at = @at AND review_id = @reviewId AND kind = @kind AND hostname = @hostname
+       AND wallet IS @wallet AND outcome = @outcome AND decided_by = @decidedBy AND details = @details ORDER BY id LIMIT 1`,
+      )
+      .pluck();
+    let after = this.lastId;
+    const outcomes = batch.map((e): Outcome => {
+      try {
+        const id = find.get({ ...e.params, after }) as number | undefined;
+        if (id !== undefined) {
+          after = id;
+          return { id };
+        }
+        const written = Number(this.insert.run(e.params).lastInsertRowid);
+        after = written;
+        return { id: written };
+      } catch (error) {
+        return { error };
+      }
+    });
+    this.settle(batch, outcomes);
+  }
+
+  /** Resolves once the first `upTo` events appended are settled (written or refused). */
+  private settledUpTo(upTo: number): Promise<void> | undefined {
+    if (this.settled >= upTo) return undefined;
+    // Not waiting for the end of this turn: a reader is waiting.
+    this.flush();
+    if (this.settled >= upTo) return undefined;
+    return new Promise((resolve) => this.waiters.push({ upTo, resolve }));
+  }
+
+  /**
+   * Writes everything appended so far (later appends included, until the queue is empty), then
+   * lets the writer thread close its connection and end. Events appended afterwards are written
+   * on the main connection, as long as it is open.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      // Not worth starting the thread only to close it: what is queued then goes here.
+      if (this.worker === null) this.writerData = null;
+      while (this.settled < this.appended) await this.settledUpTo(this.appended);
+      const worker = this.worker;
+      this.worker = null;
+      this.writerData = null;
+      if (worker === null) return;
+      worker.ref();
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.postMessage({ type: 'close' });
+      await exited;
+    })();
+    return this.closing;
+  }
+
+  async listAuditEvents(filter: AuditFilter): Promise<AuditEventRecord[]> {
+    // What was appended before this read is visible to it: the writer thread's commits are, to a new read here (WAL).
+    await this.settledUpTo(this.appended);
     const where: string[] = [];
     const args: Record<string, unknown> = { limit: filter.limit };
     for (const [column, key] of [

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { StoreIntegrityError, WalletAlreadyExistsError, WalletNotFoundError } from '../../domain/errors.js';
 import type { KdfParams } from '../../domain/wallet/secret-box.js';
 import type { KeyRecord, Store, WalletRecord, WalletStore } from '../store.js';
@@ -236,14 +237,20 @@ export class SqliteStore implements Store {
   readonly audit: SqliteAuditStore;
   readonly schemaVersion: number;
 
-  private constructor(readonly db: Database.Database) {
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly db: Database.Database,
+    file?: string,
+  ) {
     this.schemaVersion = migrate(db);
     const watch = new ChangeWatch(db);
     this.wallets = new SqliteWalletStore(db, watch);
     this.networks = new SqliteNetworkStore(db);
     this.sessions = new SqliteSessionStore(db, watch);
     this.policies = new SqlitePolicyStore(db);
-    this.audit = new SqliteAuditStore(db);
+    // Audit events are written by a thread with its own connection to the file (main thread for an in-memory database).
+    this.audit = new SqliteAuditStore(db, file === undefined ? {} : { file });
   }
 
   /** Opens (creating if needed) the database file, readable by its owner only, and migrates it. */
@@ -258,7 +265,8 @@ export class SqliteStore implements Store {
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
-      return new SqliteStore(db);
+      // Absolute: the writer thread opens the file later, whatever the working directory is by then.
+      return new SqliteStore(db, resolve(path));
     } catch (error) {
       // A refused database (e.g. one from a newer gateway) must not stay open behind the caller's back.
       db.close();
@@ -266,10 +274,12 @@ export class SqliteStore implements Store {
     }
   }
 
-  async close(): Promise<void> {
-    if (!this.db.open) return;
-    // Audit events still waiting for their group commit are written, not lost.
-    this.audit.flush();
-    this.db.close();
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      // Audit events still waiting for their group commit are written, not lost, and the writer thread ends first.
+      await this.audit.close();
+      if (this.db.open) this.db.close();
+    })();
+    return this.closing;
   }
 }
