@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { BENCH, DIST, median, runLoad, startChild } from '../lib/common.mjs';
 import { encodedOrder, prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
-export async function runSign({ rounds = 3, seconds = 3, workers = 16, keys = 128, blockTimeMs = 50, log = () => {} } = {}) {
+export async function runSign({ rounds = 3, seconds = 3, workers = 16, keys = 256, blockTimeMs = 50, log = () => {} } = {}) {
   const rows = await signRun({ rounds, seconds, workers, keys, blockTimeMs, log, external: false });
   // The same with the node in a process of its own, as a real network's node is: then the
   // gateway's process no longer also serves the two node requests every signature makes.

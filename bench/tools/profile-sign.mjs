@@ -9,7 +9,7 @@ import { encodedOrder, prepareApp, startGatewayChild, tempDataDir } from '../lib
 
 const [out = '/tmp/sign.cpuprofile', seconds = '4'] = process.argv.slice(2);
 const gw = await startGatewayChild(tempDataDir('profsign'), { devnet: { blockTimeMs: 50, powDifficulty: 0 } });
-const app = await prepareApp(gw, { unlock: true, extraKeys: 127 });
+const app = await prepareApp(gw, { unlock: true, extraKeys: 255 });
 const enc = encodedOrder();
 const workers = 16;
 const bodies = Array.from({ length: workers }, (_, w) =>
