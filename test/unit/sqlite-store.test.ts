@@ -282,6 +282,19 @@ describe('SqliteStore cached reads', () => {
     expect(await store.wallets.findKey('w', keyRecord(3).publicKey)).toBeUndefined();
   });
 
+  it('outlive commits to tables they do not read: the audit log, written by its own thread', async () => {
+    const store = openStore();
+    await store.wallets.insertWallet(walletRecord('w'), [keyRecord(1)]);
+    const before = await store.wallets.listUntaintedPublicKeys('w');
+    expect(await store.wallets.listUntaintedPublicKeys('w')).toBe(before);
+    for (let i = 0; i < 3; i++) {
+      await store.audit.appendAuditEvent({ at: new Date().toISOString(), reviewId: `r${i}`, kind: 'transaction', hostname: 'app.example', wallet: 'w', outcome: 'approved', decidedBy: 'policy', details: {} });
+    }
+    await new Promise((resolve) => setTimeout(resolve, OTHER_WRITERS_CHECK_MS + 10));
+    // The same array: not read again.
+    expect(await store.wallets.listUntaintedPublicKeys('w')).toBe(before);
+  });
+
   it('see what another connection to the same file committed, within OTHER_WRITERS_CHECK_MS', async () => {
     const path = dbPath();
     const store = openStore(path);

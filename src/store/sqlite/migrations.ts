@@ -8,6 +8,18 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * The tables whose reads the store caches (read-cache.ts): a change to any of them counts in
+ * data_changes (migration 4). A cached table added later gets its triggers in a migration of its own.
+ */
+const CACHED_TABLES = ['wallets', 'keys', 'connections', 'permissions', 'api_tokens'] as const;
+
+const changeTriggers = CACHED_TABLES.flatMap((table) =>
+  (['INSERT', 'UPDATE', 'DELETE'] as const).map(
+    (event) => `CREATE TRIGGER ${table}_${event.toLowerCase()}_counted AFTER ${event} ON ${table} BEGIN UPDATE data_changes SET n = n + 1 WHERE id = 1; END;`,
+  ),
+).join('\n      ');
+
 export const migrations: readonly Migration[] = [
   {
     version: 1,
@@ -99,6 +111,18 @@ export const migrations: readonly Migration[] = [
         nodes TEXT NOT NULL,
         created_at TEXT NOT NULL
       ) STRICT;
+    `,
+  },
+  {
+    version: 4,
+    description: 'a counter of changes to the tables whose reads are cached',
+    sql: `
+      CREATE TABLE data_changes (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        n INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO data_changes (id, n) VALUES (1, 0);
+      ${changeTriggers}
     `,
   },
 ];

@@ -4,43 +4,52 @@ import type Database from 'better-sqlite3';
 const MAX_ENTRIES = 10_000;
 
 /**
- * How often commits by other connections to the same file are looked for.
- * Reading `PRAGMA data_version` takes SQLite's read lock; on every request
- * it cost more than the reads it saves (~5 µs of a sign_transaction's
- * profile). Writes through this process are seen at once.
+ * How often commits by other connections to the same file are looked for
+ * (one read of the data_changes counter). Writes through this process's
+ * stores are seen at once.
  */
 export const OTHER_WRITERS_CHECK_MS = 100;
 
 /**
- * Notices when a database may have changed: at once for a write through this
- * process's stores (watched statements, or `changed()`), and within
+ * Notices when the tables behind the cached reads may have changed: at once
+ * for a write through this process's stores (watched statements), and within
  * OTHER_WRITERS_CHECK_MS for a commit by any other connection to the file
- * (another gateway process). The stamp then moves on and every ReadCache of
- * this database starts empty.
+ * (another gateway process). Triggers count every change to those tables in
+ * data_changes (migration 4). PRAGMA data_version would also move on the
+ * audit writer thread's commits, and emptying the caches several times a
+ * second then cost more than they saved: a read after another connection's
+ * commit starts on a cold SQLite page cache. The stamp moves on and every
+ * ReadCache of this database starts empty.
  */
 export class ChangeWatch {
   #stamp = 0;
-  #seenVersion: number;
+  #seen: number;
   #checkedAt: number;
-  readonly #dataVersion: Database.Statement;
+  readonly #counter: Database.Statement;
 
   constructor(db: Database.Database) {
-    this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
-    this.#seenVersion = this.#dataVersion.get() as number;
+    this.#counter = db.prepare('SELECT n FROM data_changes WHERE id = 1').pluck();
+    this.#seen = this.#counter.get() as number;
     this.#checkedAt = performance.now();
   }
 
+  /** A write of ours: the caches start over, and the count it added is ours, not another writer's. */
   changed(): void {
     this.#stamp += 1;
+    try {
+      this.#seen = this.#counter.get() as number;
+    } catch {
+      // The database is gone (closed): the caches are empty already, nothing more to note.
+    }
   }
 
   stamp(): number {
     const now = performance.now();
     if (now - this.#checkedAt < OTHER_WRITERS_CHECK_MS) return this.#stamp;
     this.#checkedAt = now;
-    const version = this.#dataVersion.get() as number;
-    if (version !== this.#seenVersion) {
-      this.#seenVersion = version;
+    const count = this.#counter.get() as number;
+    if (count !== this.#seen) {
+      this.#seen = count;
       this.#stamp += 1;
     }
     return this.#stamp;
