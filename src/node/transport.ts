@@ -237,7 +237,9 @@ function roundTrip(x: Exchange, retryStale: boolean): Promise<Answer> {
       });
       res.on('error', fail);
       // A close without 'end' first: the node went away in the middle of its answer.
-      res.on('close', () => fail(new NodeFailure('transport', 'the connection closed before the answer was complete')));
+      res.on('close', () => {
+        if (!settled) fail(new NodeFailure('transport', 'the connection closed before the answer was complete'));
+      });
     });
     req.end(x.body);
   });

@@ -311,7 +311,8 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
         ws.send(rpcErrorBody(ErrorCode.ParseError, 'binary frames are not accepted; send JSON-RPC as text frames'));
         return;
       }
-      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      // ws hands over a Buffer (its default binaryType): decoded in place, not copied first.
+      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
       dispatcher
         .handleText(text, ctx)
         .then((answer) => {
