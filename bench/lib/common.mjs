@@ -8,7 +8,7 @@
  * and the load generator each get a core.
  */
 import { execFileSync, fork } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -117,9 +117,26 @@ export async function runLoad(script, options, { timeoutMs = 120_000, server } =
   return result;
 }
 
+/**
+ * The options of a load child, from its argv[2]: JSON, or `@file` holding
+ * the JSON when it was too long for one argument (Linux caps one at 128 KiB).
+ */
+export function loadOptions() {
+  const arg = process.argv[2];
+  return JSON.parse(arg.startsWith('@') ? readFileSync(arg.slice(1), 'utf8') : arg);
+}
+
+function optionsArgument(options) {
+  const json = JSON.stringify(options);
+  if (json.length < 64 * 1024) return json;
+  const file = join(mkdtempSync(join(os.tmpdir(), 'wallet-gateway-load-')), 'options.json');
+  writeFileSync(file, json);
+  return `@${file}`;
+}
+
 function runLoadChild(script, options, timeoutMs, onMark) {
   return new Promise((resolve, reject) => {
-    const child = fork(script, [JSON.stringify(options)], {
+    const child = fork(script, [optionsArgument(options)], {
       cwd: ROOT,
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],

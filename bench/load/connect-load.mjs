@@ -6,8 +6,9 @@
  * durationS, warmupS }. The latency is that of the pair.
  */
 import { closedLoop, jsonPoster } from './client.mjs';
+import { loadOptions } from '../lib/common.mjs';
 
-const o = JSON.parse(process.argv[2]);
+const o = loadOptions();
 const http = jsonPoster(o.url, { maxSockets: o.hostnames.length + 4 });
 const result = await closedLoop({
   workers: o.hostnames.length,

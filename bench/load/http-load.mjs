@@ -8,8 +8,9 @@
  * request), so a server answering JSON-RPC errors fast cannot look good.
  */
 import autocannon from 'autocannon';
+import { loadOptions } from '../lib/common.mjs';
 
-const o = JSON.parse(process.argv[2]);
+const o = loadOptions();
 
 function fire(durationS) {
   return new Promise((resolve, reject) => {

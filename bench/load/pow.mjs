@@ -9,8 +9,9 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { loadOptions } from '../lib/common.mjs';
 
-const o = JSON.parse(process.argv[2]);
+const o = loadOptions();
 const dist = process.env.BENCH_DIST ?? join(process.cwd(), 'dist');
 const { ProofOfWorkSolver } = await import(pathToFileURL(join(dist, 'src', 'domain', 'vega', 'pow.js')).href);
 const searchModule = await import(pathToFileURL(join(dist, 'src', 'domain', 'vega', 'pow-search.js')).href);

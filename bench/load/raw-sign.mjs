@@ -4,8 +4,9 @@
  * argv[2]: JSON { secretKeyHex, messageHex, durationS }. Sends back { rps }.
  */
 import { createHash, createPrivateKey, sign } from 'node:crypto';
+import { loadOptions } from '../lib/common.mjs';
 
-const o = JSON.parse(process.argv[2]);
+const o = loadOptions();
 const key = createPrivateKey({
   key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(o.secretKeyHex, 'hex')]),
   format: 'der',

@@ -8,8 +8,9 @@
  * Sends back { requests, rps, p50, p99, errors, codes } over IPC.
  */
 import { closedLoop, jsonPoster } from './client.mjs';
+import { loadOptions } from '../lib/common.mjs';
 
-const o = JSON.parse(process.argv[2]);
+const o = loadOptions();
 const http = jsonPoster(o.url, { maxSockets: o.bodies.length + 4, headers: o.headers });
 const result = await closedLoop({
   workers: o.bodies.length,

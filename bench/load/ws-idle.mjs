@@ -5,8 +5,9 @@
  * { type: 'ready', open } over IPC; 'stop' closes everything.
  */
 import WebSocket from 'ws';
+import { loadOptions } from '../lib/common.mjs';
 
-const o = JSON.parse(process.argv[2]);
+const o = loadOptions();
 const sockets = [];
 function open() {
   return new Promise((resolve, reject) => {

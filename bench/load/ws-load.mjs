@@ -1,8 +1,9 @@
 /**
  * A small WebSocket load client, run in its own process. argv[2]: JSON
- * { url, body, connections, depth, durationS, warmupS }: opens `connections`
- * sockets and keeps `depth` requests in flight on each (pipelining: a new
- * request goes out as soon as an answer comes back). Every request gets a
+ * { url, body | bodies, connections, depth, durationS, warmupS }: opens
+ * `connections` sockets and keeps `depth` requests in flight on each
+ * (pipelining: a new request goes out as soon as an answer comes back).
+ * With `bodies`, requests take them in turn (e.g. one per key). Every request gets a
  * fresh numeric id; an answer must carry that id and a `result` (an error or
  * an unknown id counts as an error). Latency is measured per request from
  * send to answer.
@@ -11,9 +12,9 @@
  */
 import WebSocket from 'ws';
 import { quantiles, sleep } from './client.mjs';
+import { loadOptions } from '../lib/common.mjs';
 
-const o = JSON.parse(process.argv[2]);
-const template = JSON.parse(o.body);
+const o = loadOptions();
 const depth = o.depth ?? 1;
 
 function open(url) {
@@ -34,18 +35,21 @@ let errors = 0;
 let latencies = [];
 let nextId = 1;
 
-// The body is built by splicing the id into a pre-rendered string, so the
+// Bodies are built by splicing the id into pre-rendered strings, so the
 // client spends as little as possible per request.
-const rendered = JSON.stringify({ ...template, id: 0 });
-const at = rendered.indexOf('"id":0') + 5;
-const head = rendered.slice(0, at);
-const tail = rendered.slice(at + 1);
+const parts = (o.bodies ?? [o.body]).map((body) => {
+  const rendered = JSON.stringify({ ...JSON.parse(body), id: 0 });
+  const at = rendered.indexOf('"id":0') + 5;
+  return [rendered.slice(0, at), rendered.slice(at + 1)];
+});
+let turn = 0;
 
 for (const ws of sockets) {
   const sent = new Map();
   const fire = () => {
     const id = nextId++;
     sent.set(id, performance.now());
+    const [head, tail] = parts[turn++ % parts.length];
     ws.send(head + id + tail);
   };
   ws.on('message', (data) => {

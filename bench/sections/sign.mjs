@@ -16,14 +16,15 @@ import { BENCH, DIST, median, runLoad, startChild } from '../lib/common.mjs';
 import { encodedOrder, prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 export async function runSign({ rounds = 3, seconds = 3, workers = 16, keys = 256, blockTimeMs = 50, log = () => {} } = {}) {
-  const rows = await signRun({ rounds, seconds, workers, keys, blockTimeMs, log, external: false });
-  // The same with the node in a process of its own, as a real network's node is: then the
-  // gateway's process no longer also serves the two node requests every signature makes.
-  rows.push(...(await signRun({ rounds: Math.max(1, rounds - 1), seconds, workers, keys, blockTimeMs, log, external: true })));
+  const rows = await signRun({ rounds, seconds, workers, keys, blockTimeMs, log, external: false, transport: 'http' });
+  // A bot's usual link: one WebSocket, requests pipelined.
+  rows.push(...(await signRun({ rounds, seconds, workers, keys, blockTimeMs, log, external: false, transport: 'ws' })));
+  // The same with the node in a process of its own, as a real network's node is.
+  rows.push(...(await signRun({ rounds: Math.max(1, rounds - 1), seconds, workers, keys, blockTimeMs, log, external: true, transport: 'http' })));
   return rows;
 }
 
-async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, external }) {
+async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, external, transport }) {
   const node = external ? await startChild(join(BENCH, 'servers', 'devnet.mjs'), [JSON.stringify({ blockTimeMs, powDifficulty: 0 })], { name: 'devnet' }) : undefined;
   const config = node ? { network: 'bench-node', networkNodes: [node.url] } : { devnet: { blockTimeMs, powDifficulty: 0 } };
   const gw = await startGatewayChild(tempDataDir('sign'), config, { name: 'gateway-sign' });
@@ -49,10 +50,14 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
     const gateway = [];
     const raw = [];
     for (let r = 0; r < rounds; r++) {
-      const g = await runLoad(join(BENCH, 'load', 'rpc-load.mjs'), { url: gw.applicationUrl, bodies, durationS: seconds, warmupS: r === 0 ? 1 : 0.2 }, { server: gw });
+      const warmupS = r === 0 ? 1 : 0.2;
+      const g =
+        transport === 'ws'
+          ? await runLoad(join(BENCH, 'load', 'ws-load.mjs'), { url: gw.applicationUrl.replace(/^http/, 'ws'), bodies: interleave(bodies), depth: workers, durationS: seconds, warmupS }, { server: gw })
+          : await runLoad(join(BENCH, 'load', 'rpc-load.mjs'), { url: gw.applicationUrl, bodies, durationS: seconds, warmupS }, { server: gw });
       if (g.errors) throw new Error(`sign_transaction: ${g.errors} errors ${JSON.stringify(g.codes)}`);
       const b = await runLoad(join(BENCH, 'load', 'raw-sign.mjs'), { secretKeyHex: randomBytes(32).toString('hex'), messageHex: message.toString('hex'), durationS: seconds });
-      log(`  round ${r}${external ? ' (node in its own process)' : ''}: gateway ${Math.round(g.rps)} signatures/s (p99 ${g.p99.toFixed(1)} ms, ${g.cpuUsPerRequest.toFixed(0)} µs CPU each), node:crypto ${Math.round(b.rps)}/s`);
+      log(`  round ${r}${external ? ' (node in its own process)' : ''}${transport === 'ws' ? ' (WebSocket)' : ''}: gateway ${Math.round(g.rps)} signatures/s (p99 ${g.p99.toFixed(1)} ms, ${g.cpuUsPerRequest.toFixed(0)} µs CPU each), node:crypto ${Math.round(b.rps)}/s`);
       gateway.push(g);
       raw.push(b);
     }
@@ -60,7 +65,7 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
       return [
         {
           section: '3 Signing',
-          name: 'the same, the node in its own process (p99; gateway CPU per signature)',
+          name: 'the same over HTTP, the node in its own process (p99; gateway CPU per signature)',
           gateway: median(gateway.map((x) => x.rps)),
           baseline: median(raw.map((x) => x.rps)),
           ratio: median(gateway.map((x, i) => x.rps / raw[i].rps)),
@@ -69,10 +74,11 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
         },
       ];
     }
+    const how = transport === 'ws' ? `one WebSocket, ${workers} pipelined` : `HTTP keep-alive, ${workers} in flight`;
     return [
       {
         section: '3 Signing',
-        name: `sign_transaction signatures/s vs node:crypto (${keys} keys, ${workers} in flight, node in the gateway's process)`,
+        name: `sign_transaction signatures/s vs node:crypto (${how}, ${keys} keys, node in the gateway's process)`,
         gateway: median(gateway.map((x) => x.rps)),
         baseline: median(raw.map((x) => x.rps)),
         ratio: median(gateway.map((x, i) => x.rps / raw[i].rps)),
@@ -81,7 +87,7 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
       },
       {
         section: '3 Signing',
-        name: 'sign_transaction p99 latency / gateway CPU per signature',
+        name: `sign_transaction (${transport === 'ws' ? 'WebSocket' : 'HTTP'}) p99 latency / gateway CPU per signature`,
         text: `${median(gateway.map((x) => x.p99)).toFixed(1)} ms / ${median(gateway.map((x) => x.cpuUsPerRequest)).toFixed(0)} µs (node:crypto: ${(1e6 / median(raw.map((x) => x.rps))).toFixed(0)} µs)`,
       },
     ];
@@ -89,4 +95,11 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
     await gw.close();
     await node?.stop();
   }
+}
+
+/** One list from the workers' lists, taking from each in turn: consecutive requests use different keys. */
+function interleave(lists) {
+  const out = [];
+  for (let i = 0; i < Math.max(...lists.map((l) => l.length)); i++) for (const list of lists) if (i < list.length) out.push(list[i]);
+  return out;
 }
