@@ -74,35 +74,32 @@ function isJsonContentType(header: string | undefined): boolean {
 }
 
 /**
- * The context of one HTTP request. Its `signal` (aborted when the caller goes away) is made on
- * first use: most methods (list_keys, get_chain_id) never look at it, and an AbortController
- * costs several microseconds. A class with the getter on its prototype, not an object literal
- * with a getter: V8 builds such literals on a slow path, which cost more than the controller.
+ * The context of one HTTP request. Its `signal` (aborted when the caller goes away before its
+ * answer) is made on first use, together with the listener that aborts it: most methods
+ * (list_keys, get_chain_id) never look at it. A class with the getter on its prototype, not an
+ * object literal with a getter: V8 builds such literals on a slow path.
  */
 class HttpRequestContext implements RequestContext {
   readonly transport = 'http';
   readonly notify = undefined;
   private abort: AbortController | undefined = undefined;
-  private gone = false;
 
   constructor(
     readonly door: Door,
     readonly origin: string | undefined,
     readonly remoteAddress: string | undefined,
+    private readonly res: ServerResponse,
   ) {}
 
   get signal(): AbortSignal {
     if (!this.abort) {
-      this.abort = new AbortController();
+      const abort = (this.abort = new AbortController());
+      const res = this.res;
       // Asked for after the caller left: it starts aborted.
-      if (this.gone) this.abort.abort();
+      if ((res.destroyed || res.socket?.destroyed) && !res.writableFinished) abort.abort();
+      else res.once('close', () => res.writableFinished || abort.abort());
     }
     return this.abort.signal;
-  }
-
-  callerGone(): void {
-    this.gone = true;
-    this.abort?.abort();
   }
 }
 
@@ -132,6 +129,8 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
   };
 
   const send = (req: IncomingMessage, res: ServerResponse, status: number, body: string | null, headers?: Record<string, string>) => {
+    // The socket is idle again (see `busy`), whether or not the answer can still be written.
+    busy.delete(req.socket);
     if (res.headersSent || res.destroyed) return;
     const all: Record<string, string | number> = {};
     corsHeaders(req, all);
@@ -183,12 +182,7 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
 
   /** POST /: checks, then reads the body with plain listeners (no promise per request) and dispatches it. */
   const handlePost = (req: IncomingMessage, res: ServerResponse) => {
-    const ctx = new HttpRequestContext(options.door, req.headers.origin, req.socket.remoteAddress);
-    // One listener for both: the socket is idle again, and a caller gone before its answer aborts what it asked for.
-    res.on('close', () => {
-      busy.delete(req.socket);
-      if (!res.writableFinished) ctx.callerGone();
-    });
+    const ctx = new HttpRequestContext(options.door, req.headers.origin, req.socket.remoteAddress, res);
     if (!admit(req, (status, body, headers) => send(req, res, status, body, headers))) return;
     // Requiring JSON also makes browsers send a CORS preflight first, so a page cannot post a "simple" form request here.
     if (!isJsonContentType(req.headers['content-type'])) {
@@ -235,7 +229,6 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
       handlePost(req, res);
       return;
     }
-    res.on('close', () => busy.delete(req.socket));
     if (req.method === 'OPTIONS') {
       send(req, res, options.cors ? 204 : 405, null, options.cors ? {} : { allow: 'GET, POST' });
       return;
@@ -255,8 +248,9 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
     send(req, res, 405, rpcErrorBody(ErrorCode.InvalidRequest, `method ${req.method} is not allowed`), { allow: 'GET, POST, OPTIONS' });
   };
 
-  // Sockets with a request in progress (handle() marks them); the others can be cut at once on shutdown
-  // (closeIdleConnections() misses sockets that never sent a request, as fetch's spare connections).
+  // Sockets with a request in progress: handle() marks them, send() clears the mark. The others can be
+  // cut at once on shutdown (closeIdleConnections() misses sockets that never sent a request, as
+  // fetch's spare connections). A socket whose caller left keeps its mark until it closes.
   const busy = new WeakSet<Socket>();
   const server: Server = createServer(handle);
   server.headersTimeout = limits.headersTimeoutMs;
