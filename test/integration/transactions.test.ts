@@ -627,6 +627,24 @@ describe('on a remote network', () => {
     expect((await session(gw, 'session.get_chain_id', [])).result).toEqual({ chainID: node.chainId });
   });
 
+  it("switching to another chain starts the key's per-block tally afresh, even at the same height", async () => {
+    // Two chains with blocks only on demand, both at height 7000, allowing 2 transactions per key and block.
+    const chains = await Promise.all(
+      ['chain-a', 'chain-b'].map((chainId) => DevNode.start({ host: '127.0.0.1', port: 0, chainId, startHeight: 7000n, blockTimeMs: 0, powDifficulty: 2 })),
+    );
+    for (const chain of chains) closers.push(() => chain.close());
+    const [a, b] = chains as [DevNode, DevNode];
+    await useNodes([a.url]);
+    expect((await sign()).error).toBeUndefined();
+    expect((await sign()).error).toBeUndefined();
+    expect((await sign()).error).toMatchObject({ code: 2001, data: { reason: 'spam_limit' } });
+    await useNodes([b.url]);
+    expect(b.height).toBe(a.height);
+    const signed = await sign();
+    expect(signed.error).toBeUndefined();
+    expect(unpack(signed.result).input.blockHeight).toBe(b.height);
+  });
+
   it('no node answering → 1000 no_healthy_node', async () => {
     await useNodes([CLOSED_PORT_URL, 'http://127.0.0.1:9']);
     for (const answer of [await send(), await sign(), await check()]) {

@@ -99,9 +99,11 @@ export interface TransactionsOptions {
  */
 export class Transactions {
   private readonly queue = new KeyQueue();
-  private readonly spam = new SpamTracker();
-  /** One view of the chain per node client: a network switch starts afresh. */
-  private readonly chains = new WeakMap<NodeClient, ChainView>();
+  /**
+   * One view of the chain and one spam tally per node client: a network switch starts afresh
+   * (block heights of another chain say nothing about this one).
+   */
+  private readonly chains = new WeakMap<NodeClient, { view: ChainView; spam: SpamTracker }>();
   private readonly chainOptions: ChainViewOptions;
   private readonly now: () => Date;
   /** One controller per transaction being prepared (review, build, proof of work); close() aborts them. */
@@ -221,12 +223,12 @@ export class Transactions {
   private async build(wallet: string, key: KeyRecord, command: Command, client: NodeClient, signal: AbortSignal): Promise<Built> {
     // Fails fast on a locked wallet; asked again below, in case it locked during the node calls.
     this.keyring.signingKey(wallet, key.index, key.publicKey);
-    const chain = this.chainOf(client);
+    const { view: chain, spam } = this.chainOf(client);
     const [last, stats] = await Promise.all([chain.block(signal), chain.spamStatistics(key.publicKey, signal)]);
-    this.spam.checkLimits(stats, command);
+    spam.checkLimits(stats, command);
     // The key has used up its allowance on the block known last: a newer one may have come since.
-    const block = this.spam.hasRoomOn(key.publicKey, last, stats) ? last : await chain.newerBlock(last.height, signal);
-    const difficulty = this.spam.difficultyFor(key.publicKey, block, stats);
+    const block = spam.hasRoomOn(key.publicKey, last, stats) ? last : await chain.newerBlock(last.height, signal);
+    const difficulty = spam.difficultyFor(key.publicKey, block, stats);
     const inputData = encodeInputData({ nonce: newNonce(), blockHeight: block.height, commandField: command.field, command: command.bytes });
     const signature = signMessageWithKey(this.keyring.signingKey(wallet, key.index, key.publicKey), transactionSigningMessage(block.chainId, inputData));
     const tid = newTid();
@@ -239,13 +241,13 @@ export class Transactions {
       pow: { tid, nonce },
     };
     const bytes = encodeTransaction(tx);
-    this.spam.record(key.publicKey, block.height, stats, command);
+    spam.record(key.publicKey, block.height, stats, command);
     return { tx, bytes, txHash: transactionHash(bytes) };
   }
 
-  private chainOf(client: NodeClient): ChainView {
-    let view = this.chains.get(client);
-    if (!view) this.chains.set(client, (view = new ChainView(client, this.chainOptions)));
-    return view;
+  private chainOf(client: NodeClient): { view: ChainView; spam: SpamTracker } {
+    let chain = this.chains.get(client);
+    if (!chain) this.chains.set(client, (chain = { view: new ChainView(client, this.chainOptions), spam: new SpamTracker() }));
+    return chain;
   }
 }
