@@ -58,7 +58,8 @@ export function checkNodeUrls(nodes: readonly string[], path = '/nodes'): void {
  * its nodes change.
  */
 export class Networks {
-  private activeClient: NodeClient | undefined;
+  /** The active network's client, or the promise of it while it is being made (one for all callers). */
+  private activeClient: Promise<NodeClient> | undefined;
 
   constructor(
     private readonly store: NetworkStore,
@@ -67,8 +68,17 @@ export class Networks {
   ) {}
 
   /** The node client of the active network. */
-  async client(): Promise<NodeClient> {
-    if (!this.activeClient) this.activeClient = this.factory((await this.require(this.active)).nodes);
+  client(): Promise<NodeClient> {
+    if (!this.activeClient) {
+      // Concurrent first callers share one client: each making its own left all but one unclosed,
+      // and split the chain view and spam tally that transactions keep per client.
+      const made = this.require(this.active).then((network) => this.factory(network.nodes));
+      this.activeClient = made;
+      // A failed lookup is not kept: the next caller tries again.
+      made.catch(() => {
+        if (this.activeClient === made) this.activeClient = undefined;
+      });
+    }
     return this.activeClient;
   }
 
@@ -119,7 +129,7 @@ export class Networks {
   private async dropClient(): Promise<void> {
     const client = this.activeClient;
     this.activeClient = undefined;
-    await client?.close();
+    await (await client?.catch(() => undefined))?.close();
   }
 
   private async require(name: string): Promise<NetworkRecord> {
