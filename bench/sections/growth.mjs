@@ -4,11 +4,14 @@
  * of list_keys on a wallet with 1,000 keys; then the memory the gateway needs
  * per idle WebSocket connection.
  *
- * admin.list_wallets is measured twice: one page (limit 100) after a name
+ * admin.list_wallets is measured twice: one page (limit 5) after a name
  * drawn at random from the wallets that exist, so that the pages come from
  * everywhere in the index and not only its first rows (the row with the
  * target), and unpaged, every name in one answer (linear by contract, shown
- * without a target).
+ * without a target). The starting names are drawn among those with at least
+ * a page of names after them, so every page is full at every size: with 10
+ * wallets a page of 100 could hold at most 9 names against 100 with 10,000,
+ * and the ratio measured the answer's size instead of the lookup.
  *
  * The three databases are prepared side by side and their gateways measured
  * in turns, so background noise falls on all sizes alike. The extra wallets
@@ -26,7 +29,7 @@ import { PASSPHRASE, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 const SIZES = [10, 1_000, 10_000];
 const WORKERS = 4;
 /** list_wallets pages: this many names per page, and this many random starting names per load worker. */
-const PAGE_LIMIT = 100;
+const PAGE_LIMIT = 5;
 const PAGE_STARTS = 256;
 
 /** A small seeded generator (mulberry32), so that every run draws the same starting names. */
@@ -44,7 +47,7 @@ function seededRandom(seed) {
 function pageParams(names, seed) {
   const random = seededRandom(seed);
   return Array.from({ length: WORKERS }, () =>
-    Array.from({ length: PAGE_STARTS }, () => ({ limit: PAGE_LIMIT, after: names[Math.floor(random() * names.length)] })),
+    Array.from({ length: PAGE_STARTS }, () => ({ limit: PAGE_LIMIT, after: names[Math.floor(random() * (names.length - PAGE_LIMIT))] })),
   );
 }
 
