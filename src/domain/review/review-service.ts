@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { AuditOutcome, ReviewKind } from '../../../generated/types.js';
 import type { AuditStore, PolicyStore } from '../../store/store.js';
+import { randomHex } from '../crypto/random-pool.js';
 import { ReviewClosedError, ReviewInterruptedError, ReviewNotFoundError, ReviewRejectedError } from '../errors.js';
 import { ASK_EVERYTHING, evaluatePolicy, type Policy, type PolicySubject } from './policy.js';
-import { randomHex } from '../crypto/random-pool.js';
 
 export interface ReviewRequest extends PolicySubject {
   /** What is asked, shown to the reviewer. */

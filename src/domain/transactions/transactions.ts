@@ -3,6 +3,7 @@ import { linkedController, type LinkedController } from '../../abort.js';
 import { TransactionFailedError } from '../../node/errors.js';
 import type { KeyRecord, WalletStore } from '../../store/store.js';
 import { signMessageWithKey, transactionSigningMessage } from '../crypto/ed25519.js';
+import { randomUint64 } from '../crypto/random-pool.js';
 import { InvalidParamError, KeyNotAllowedError, KeyTaintedError, NodeRejectedTransactionError, ReviewClosedError } from '../errors.js';
 import type { NodeClient, Networks, SendingMode } from '../network/networks.js';
 import type { ReviewService } from '../review/review-service.js';
@@ -20,10 +21,9 @@ import {
   type SignedTransaction,
 } from '../vega/transaction.js';
 import type { Keyring } from '../wallet/keyring.js';
-import { ChainView, type ChainViewOptions } from './chain-view.js';
+import { ChainView } from './chain-view.js';
 import { KeyQueue } from './key-queue.js';
 import { SpamTracker } from './spam-tracker.js';
-import { randomUint64 } from '../crypto/random-pool.js';
 
 export interface ProofOfWorkSolver {
   solve(blockHash: string, tid: string, difficulty: number, signal?: AbortSignal): Promise<bigint>;
@@ -87,8 +87,6 @@ export function parseCommand(encoded: string): Command {
 
 export interface TransactionsOptions {
   now?: () => Date;
-  /** How long the last block and keys' spam statistics fetched from a node are reused. */
-  chain?: ChainViewOptions;
 }
 
 /**
@@ -104,7 +102,6 @@ export class Transactions {
    * (block heights of another chain say nothing about this one).
    */
   private readonly chains = new WeakMap<NodeClient, { view: ChainView; spam: SpamTracker }>();
-  private readonly chainOptions: ChainViewOptions;
   private readonly now: () => Date;
   /** One controller per transaction being prepared (review, build, proof of work); close() aborts them. */
   private readonly preparing = new Set<LinkedController>();
@@ -120,7 +117,6 @@ export class Transactions {
     options: TransactionsOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.chainOptions = options.chain ?? {};
   }
 
   /**
@@ -247,7 +243,7 @@ export class Transactions {
 
   private chainOf(client: NodeClient): { view: ChainView; spam: SpamTracker } {
     let chain = this.chains.get(client);
-    if (!chain) this.chains.set(client, (chain = { view: new ChainView(client, this.chainOptions), spam: new SpamTracker() }));
+    if (!chain) this.chains.set(client, (chain = { view: new ChainView(client), spam: new SpamTracker() }));
     return chain;
   }
 }

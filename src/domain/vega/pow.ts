@@ -1,6 +1,6 @@
-import { randomHex } from '../crypto/random-pool.js';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { randomHex } from '../crypto/random-pool.js';
 import { leadingZeroBits, powHash, searchRange } from './pow-search.js';
 
 export { leadingZeroBits, powHash, searchRange } from './pow-search.js';
