@@ -83,14 +83,19 @@ export class Dispatcher {
       const where = position === undefined ? '' : ` (near character ${position})`;
       return JSON.stringify(this.errorResponse(null, new RpcError(ErrorCode.ParseError, { message: `the message is not valid JSON${where}` })));
     }
-    // A single request (the usual case) goes straight to handleRequest: one async step fewer.
-    const response = Array.isArray(message) ? await this.handleMessage(message, ctx) : await this.handleRequest(message, ctx);
+    const response = await this.handleMessage(message, ctx);
     return response === null ? null : JSON.stringify(response);
   }
 
-  /** Handles a parsed message: a single request or a batch. */
-  async handleMessage(message: unknown, ctx: RequestContext): Promise<JsonRpcResponse | JsonRpcResponse[] | null> {
-    if (!Array.isArray(message)) return this.handleRequest(message, ctx);
+  /**
+   * Handles a parsed message: a single request or a batch. Not async itself: a single request
+   * (the usual case) costs no promise beyond handleRequest's.
+   */
+  handleMessage(message: unknown, ctx: RequestContext): Promise<JsonRpcResponse | JsonRpcResponse[] | null> {
+    return Array.isArray(message) ? this.handleBatch(message, ctx) : this.handleRequest(message, ctx);
+  }
+
+  private async handleBatch(message: unknown[], ctx: RequestContext): Promise<JsonRpcResponse | JsonRpcResponse[] | null> {
     if (message.length === 0) return this.errorResponse(null, invalidRequest('a batch must hold at least one request'));
     if (message.length > this.options.maxBatch) {
       return this.errorResponse(null, invalidRequest(`a batch may hold at most ${this.options.maxBatch} requests; this one holds ${message.length}`, { limit: this.options.maxBatch }));
