@@ -8,7 +8,7 @@ import { InvalidParamError, KeyNotAllowedError, KeyTaintedError, NodeRejectedTra
 import type { NodeClient, Networks, SendingMode } from '../network/networks.js';
 import type { ReviewService } from '../review/review-service.js';
 import type { Session, Sessions } from '../session/sessions.js';
-import { decodeCommand, encodeCommand, supportedCommands } from '../vega/command-codec.js';
+import { decodeCommand, encodeCommand, isSupportedCommand } from '../vega/command-codec.js';
 import { newTid } from '../vega/pow.js';
 import {
   SIGNATURE_ALGORITHM,
@@ -73,7 +73,7 @@ export function parseCommand(encoded: string): Command {
     throw new InvalidParamError(PATH, 'type', 'the encoded transaction must be a JSON object holding one command');
   }
   const names = Object.keys(json);
-  const unknown = names.find((n) => !supportedCommands().includes(n));
+  const unknown = names.find((n) => !isSupportedCommand(n));
   if (unknown !== undefined) throw new InvalidParamError(PATH, 'command', `the command ${unknown} is not supported by this gateway`);
   if (!schema_TransactionCommand(json)) {
     const error = schema_TransactionCommand.errors?.[0];

@@ -150,7 +150,12 @@ export function decodeMessage(name: string, bytes: Uint8Array): Json {
   return out;
 }
 
-export const supportedCommands = (): string[] => Object.keys(protoCommands);
+/** Command names, and the commands by InputData field: built once, read on every transaction. */
+const COMMAND_NAMES: ReadonlySet<string> = new Set(Object.keys(protoCommands));
+const COMMANDS_BY_FIELD = new Map(Object.entries(protoCommands).map(([name, command]) => [command.field, { name, message: command.message }]));
+
+export const supportedCommands = (): string[] => [...COMMAND_NAMES];
+export const isSupportedCommand = (name: string): boolean => COMMAND_NAMES.has(name);
 
 /**
  * The command of a dApp's JSON ({"voteSubmission": {...}}) as InputData's oneof field and bytes.
@@ -164,7 +169,7 @@ export function encodeCommand(commandType: string, value: Json, path = '/encoded
 
 /** InputData's command back to its JSON form, for reviews and checks. */
 export function decodeCommand(field: number, bytes: Uint8Array): { commandType: string; value: Json } {
-  const entry = Object.entries(protoCommands).find(([, c]) => c.field === field);
-  if (!entry) throw new WireFormatError(`command field ${field} is not one this gateway knows`);
-  return { commandType: entry[0], value: decodeMessage(entry[1].message, bytes) };
+  const command = COMMANDS_BY_FIELD.get(field);
+  if (!command) throw new WireFormatError(`command field ${field} is not one this gateway knows`);
+  return { commandType: command.name, value: decodeMessage(command.message, bytes) };
 }
