@@ -234,7 +234,7 @@ export class VegaNodeClient {
   /** The chain id when fresh health probes agree on one; undefined when finding out needs a request (then use chainId()). */
   knownChainId(): string | undefined {
     const s = this.#snapshot;
-    if (!s || s.exhausted || s.chainId === null || s.preferred.length === 0 || Date.now() - s.takenAt >= this.#ttlMs) return undefined;
+    if (!this.#fresh(s) || s.chainId === null || s.preferred.length === 0) return undefined;
     return s.chainId;
   }
 
@@ -344,9 +344,14 @@ export class VegaNodeClient {
   }
 
   /** The health snapshot to pick from: the cached one when fresh and not exhausted, else a new round of probes. */
+  /** A snapshot to pick from without probing again: younger than the TTL and not emptied by failures. */
+  #fresh(s: Snapshot | null): s is Snapshot {
+    return s !== null && !s.exhausted && Date.now() - s.takenAt < this.#ttlMs;
+  }
+
   async #current(caller?: AbortSignal): Promise<Snapshot> {
     const s = this.#snapshot;
-    if (s && !s.exhausted && Date.now() - s.takenAt < this.#ttlMs) return s;
+    if (this.#fresh(s)) return s;
     if (!this.#probing) {
       this.#probing = this.#probeAll().finally(() => {
         this.#probing = null;
