@@ -95,7 +95,6 @@ class SqliteWalletStore implements WalletStore {
       insertKey: db.prepare('INSERT INTO keys (wallet, key_index, public_key, name, metadata, tainted) VALUES (?, ?, ?, ?, ?, ?)'),
       findWallet: db.prepare('SELECT name, wallet_id, key_derivation_version, kdf, secret, created_at FROM wallets WHERE name = ?'),
       walletExists: db.prepare('SELECT 1 FROM wallets WHERE name = ?').pluck(),
-      listNames: db.prepare('SELECT name FROM wallets ORDER BY name COLLATE BINARY').pluck(),
       // Pages walk the UNIQUE index on name (BINARY, like the ORDER BY): a seek to the bound, then `limit` rows.
       // A negative limit means no limit to SQLite.
       listNamesFirst: db.prepare('SELECT name FROM wallets ORDER BY name COLLATE BINARY LIMIT ?').pluck(),
@@ -156,8 +155,8 @@ class SqliteWalletStore implements WalletStore {
     return this.statements.walletExists.get(name) !== undefined;
   }
 
-  async listWalletNames(): Promise<string[]> {
-    return this.statements.listNames.all() as string[];
+  listWalletNames(): Promise<string[]> {
+    return this.listWalletNamesPage(undefined);
   }
 
   async listWalletNamesPage(after: string | undefined, limit?: number): Promise<string[]> {
