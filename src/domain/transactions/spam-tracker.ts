@@ -1,4 +1,4 @@
-import type { LastBlock, SpamCounter, SpamStatistics } from '../../node/responses.js';
+import type { LastBlock, PowBlockState, SpamCounter, SpamStatistics } from '../../node/responses.js';
 import { SpamLimitError } from '../errors.js';
 
 /** What the tracker needs of a command: its type and, for votes, the proposal. */
@@ -6,6 +6,8 @@ export interface CountedCommand {
   type: string;
   decoded: Record<string, unknown>;
 }
+
+const perBlock = (block: LastBlock) => Math.max(1, block.spamPowNumberOfTxPerBlock);
 
 type CounterName = 'delegations' | 'transfers' | 'applyReferralCode';
 
@@ -64,19 +66,17 @@ export class SpamTracker {
 
   /** The proof-of-work difficulty the key's next transaction on `block` needs; throws SpamLimitError when the block allows no more. */
   difficultyFor(key: string, block: LastBlock, stats: SpamStatistics): number {
-    const k = this.seenOn(key, block, stats) + 1;
-    const perBlock = Math.max(1, block.spamPowNumberOfTxPerBlock);
-    if (k > perBlock && !block.spamPowIncreasingDifficulty) {
+    const { seen, state } = this.seenOn(key, block, stats);
+    if (!this.room(seen, block)) {
       throw new SpamLimitError(`the key has sent the most transactions the network allows in block ${block.height}; wait for the next block`);
     }
-    const ours = block.spamPowDifficulty + (block.spamPowIncreasingDifficulty ? Math.floor((k - 1) / perBlock) : 0);
-    const state = stats.pow.blockStates.find((s) => s.blockHeight === block.height);
+    const ours = block.spamPowDifficulty + (block.spamPowIncreasingDifficulty ? Math.floor(seen / perBlock(block)) : 0);
     return Math.max(ours, state?.expectedDifficulty ?? 0);
   }
 
   /** Whether the key may send another transaction against `block` at all. */
   hasRoomOn(key: string, block: LastBlock, stats: SpamStatistics): boolean {
-    return block.spamPowIncreasingDifficulty || this.seenOn(key, block, stats) < Math.max(1, block.spamPowNumberOfTxPerBlock);
+    return this.room(this.seenOn(key, block, stats).seen, block);
   }
 
   /** Counts a transaction signed by `key` against the block at `height`. */
@@ -94,9 +94,14 @@ export class SpamTracker {
     }
   }
 
-  private seenOn(key: string, block: LastBlock, stats: SpamStatistics): number {
+  /** The key's transactions on `block` so far (ours or the node's count, the higher), and the node's state of that block. */
+  private seenOn(key: string, block: LastBlock, stats: SpamStatistics): { seen: number; state: PowBlockState | undefined } {
     const local = this.sent.get(key)?.get(block.height) ?? 0;
     const state = stats.pow.blockStates.find((s) => s.blockHeight === block.height);
-    return Math.max(local, state?.transactionsSeen ?? 0);
+    return { seen: Math.max(local, state?.transactionsSeen ?? 0), state };
+  }
+
+  private room(seen: number, block: LastBlock): boolean {
+    return block.spamPowIncreasingDifficulty || seen < perBlock(block);
   }
 }
