@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH, call, startChild } from './common.mjs';
+import { BENCH, call, runLoad, startChild } from './common.mjs';
 
 export const PASSPHRASE = 'bench passphrase, not a secret';
 export const HOSTNAME = 'bench.example';
@@ -80,4 +80,25 @@ export async function prepareApp(gw, { wallet = 'bench-wallet', hostname = HOSTN
   }
   const keys = await gw.app('session.list_keys', { token });
   return { token, wallet, hostname, keys };
+}
+
+/**
+ * sign_transaction load on `app`'s keys, for the signing bench and its profiler. Over HTTP,
+ * `workers` closed-loop clients, worker w signing with keys w, w + workers, w + 2·workers, ...
+ * in turn; over WebSocket, one connection with `workers` requests in flight, taking the keys in
+ * the same interleaved turn, so that consecutive requests use different keys. Returns
+ * (durationS, warmupS, runLoad options) => the load's result.
+ */
+export function signingLoad(gw, app, { workers, encodedTransaction, transport = 'http' }) {
+  const perWorker = Array.from({ length: workers }, (_, w) =>
+    app.keys
+      .filter((_, k) => k % workers === w)
+      .map((publicKey, i) => JSON.stringify({ jsonrpc: '2.0', id: i + 1, method: 'session.sign_transaction', params: { token: app.token, publicKey, encodedTransaction } })),
+  );
+  const inTurn = [];
+  for (let i = 0; i < Math.max(...perWorker.map((l) => l.length)); i++) for (const list of perWorker) if (i < list.length) inTurn.push(list[i]);
+  return (durationS, warmupS = 0, options = {}) =>
+    transport === 'ws'
+      ? runLoad(join(BENCH, 'load', 'ws-load.mjs'), { url: gw.applicationUrl.replace(/^http/, 'ws'), bodies: inTurn, depth: workers, durationS, warmupS }, options)
+      : runLoad(join(BENCH, 'load', 'rpc-load.mjs'), { url: gw.applicationUrl, bodies: perWorker, durationS, warmupS }, options);
 }

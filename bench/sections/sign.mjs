@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BENCH, DIST, median, runLoad, startChild } from '../lib/common.mjs';
-import { encodedOrder, prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
+import { encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 export async function runSign({ rounds = 3, seconds = 3, workers = 16, keys = 256, blockTimeMs = 50, log = () => {} } = {}) {
   const rows = await signRun({ rounds, seconds, workers, keys, blockTimeMs, log, external: false, transport: 'http' });
@@ -40,21 +40,12 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
     const tx = decodeTransaction(new Uint8Array(Buffer.from(signed.encodedTransaction, 'base64')));
     const message = Buffer.concat([Buffer.from(chainID, 'utf8'), Buffer.from([0]), Buffer.from(tx.inputData)]);
 
-    // Worker w signs with keys w, w + workers, w + 2·workers, ... in turn.
-    const bodies = Array.from({ length: workers }, (_, w) =>
-      app.keys
-        .filter((_, k) => k % workers === w)
-        .map((publicKey, i) => JSON.stringify({ jsonrpc: '2.0', id: i + 1, method: 'session.sign_transaction', params: { token: app.token, publicKey, encodedTransaction } })),
-    );
+    const load = signingLoad(gw, app, { workers, encodedTransaction, transport });
 
     const gateway = [];
     const raw = [];
     for (let r = 0; r < rounds; r++) {
-      const warmupS = r === 0 ? 1 : 0.2;
-      const g =
-        transport === 'ws'
-          ? await runLoad(join(BENCH, 'load', 'ws-load.mjs'), { url: gw.applicationUrl.replace(/^http/, 'ws'), bodies: interleave(bodies), depth: workers, durationS: seconds, warmupS }, { server: gw })
-          : await runLoad(join(BENCH, 'load', 'rpc-load.mjs'), { url: gw.applicationUrl, bodies, durationS: seconds, warmupS }, { server: gw });
+      const g = await load(seconds, r === 0 ? 1 : 0.2, { server: gw });
       if (g.errors) throw new Error(`sign_transaction: ${g.errors} errors ${JSON.stringify(g.codes)}`);
       const b = await runLoad(join(BENCH, 'load', 'raw-sign.mjs'), { secretKeyHex: randomBytes(32).toString('hex'), messageHex: message.toString('hex'), durationS: seconds });
       log(`  round ${r}${external ? ' (node in its own process)' : ''}${transport === 'ws' ? ' (WebSocket)' : ''}: gateway ${Math.round(g.rps)} signatures/s (p99 ${g.p99.toFixed(1)} ms, ${g.cpuUsPerRequest.toFixed(0)} µs CPU each), node:crypto ${Math.round(b.rps)}/s`);
@@ -95,11 +86,4 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
     await gw.close();
     await node?.stop();
   }
-}
-
-/** One list from the workers' lists, taking from each in turn: consecutive requests use different keys. */
-function interleave(lists) {
-  const out = [];
-  for (let i = 0; i < Math.max(...lists.map((l) => l.length)); i++) for (const list of lists) if (i < list.length) out.push(list[i]);
-  return out;
 }
