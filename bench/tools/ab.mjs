@@ -6,27 +6,37 @@
  *   (change src, npm run build)
  *   node bench/tools/ab.mjs /tmp/ab/A/dist dist [method] [rounds] [seconds] [http|ws]
  *
+ * method session.sign_transaction runs the signing bench's load (256 keys, 16 in flight,
+ * difficulty 0, a block every 50 ms) instead of one repeated request.
+ *
  * Prints req/s of each build per round and the median B/A ratio.
  */
 import { join, resolve } from 'node:path';
 import { BENCH, median, runLoad } from '../lib/common.mjs';
-import { prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
+import { encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 const [a, b, method = 'session.list_keys', rounds = '5', seconds = '3', transport = 'http'] = process.argv.slice(2);
 const builds = { A: resolve(a), B: resolve(b) };
+const signing = method === 'session.sign_transaction';
 const gws = {};
 for (const [name, dist] of Object.entries(builds)) {
-  const gw = await startGatewayChild(tempDataDir(`ab${name}`), {}, { name: `gateway-${name}`, env: { BENCH_DIST: dist } });
-  const app = await prepareApp(gw);
-  gws[name] = { gw, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: method === 'session.list_keys' ? { token: app.token } : {} }) };
+  const config = signing ? { devnet: { blockTimeMs: 50, powDifficulty: 0 } } : {};
+  const gw = await startGatewayChild(tempDataDir(`ab${name}`), config, { name: `gateway-${name}`, env: { BENCH_DIST: dist } });
+  const app = await prepareApp(gw, signing ? { unlock: true, extraKeys: 255 } : {});
+  gws[name] = {
+    gw,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: method === 'session.list_keys' ? { token: app.token } : {} }),
+    load: signing ? signingLoad(gw, app, { workers: 16, encodedTransaction: encodedOrder(), transport }) : undefined,
+  };
 }
 const results = { A: [], B: [] };
 const cpu = { A: [], B: [] };
 for (let r = 0; r < Number(rounds); r++) {
   for (const name of r % 2 ? ['B', 'A'] : ['A', 'B']) {
-    const { gw, body } = gws[name];
-    const out =
-      transport === 'ws'
+    const { gw, body, load } = gws[name];
+    const out = load
+      ? await load(Number(seconds), r === 0 ? 1 : 0, { server: gw })
+      : transport === 'ws'
         ? await runLoad(join(BENCH, 'load', 'ws-load.mjs'), { url: gw.applicationUrl.replace(/^http/, 'ws'), body, connections: 1, depth: 32, durationS: Number(seconds), warmupS: 0.5 }, { server: gw })
         : await runLoad(join(BENCH, 'load', 'http-load.mjs'), { url: gw.applicationUrl, body, connections: 16, durationS: Number(seconds), warmupS: r === 0 ? 1 : 0 }, { server: gw });
     if (out.errors || out.mismatches || out.non2xx) throw new Error(JSON.stringify(out));
