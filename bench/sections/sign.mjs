@@ -9,6 +9,11 @@
  * worker of the load generator owns its own keys and walks them in turn) and
  * runs the development node with short blocks (--devnet-block-time-ms 50):
  * both are ordinary settings, and no request is refused (any error fails the run).
+ *
+ * Over the node in the gateway's process, each round also runs the same load against a bare
+ * signing server (servers/bare-sign.mjs: parse, encode, sign, answer, nothing else): the floor
+ * of what Node does for this exchange here, which shows how much of the gap to node:crypto
+ * is the gateway's own work.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -28,6 +33,7 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
   const node = external ? await startChild(join(BENCH, 'servers', 'devnet.mjs'), [JSON.stringify({ blockTimeMs, powDifficulty: 0 })], { name: 'devnet' }) : undefined;
   const config = node ? { network: 'bench-node', networkNodes: [node.url] } : { devnet: { blockTimeMs, powDifficulty: 0 } };
   const gw = await startGatewayChild(tempDataDir('sign'), config, { name: 'gateway-sign' });
+  let floor;
   try {
     const app = await prepareApp(gw, { unlock: true, extraKeys: keys - 1 });
     if (app.keys.length !== keys) throw new Error(`expected ${keys} keys, the application sees ${app.keys.length}`);
@@ -41,16 +47,25 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
     const message = Buffer.concat([Buffer.from(chainID, 'utf8'), Buffer.from([0]), Buffer.from(tx.inputData)]);
 
     const load = signingLoad(gw, app, { workers, encodedTransaction, transport });
+    floor = external ? undefined : await startChild(join(BENCH, 'servers', 'bare-sign.mjs'), [JSON.stringify({ chainId: chainID })], { name: 'bare-sign' });
+    const floorLoad = floor && signingLoad({ applicationUrl: floor.url }, app, { workers, encodedTransaction, transport });
 
     const gateway = [];
     const raw = [];
+    const bare = [];
     for (let r = 0; r < rounds; r++) {
       const g = await load(seconds, r === 0 ? 1 : 0.2, { server: gw });
       if (g.errors) throw new Error(`sign_transaction: ${g.errors} errors ${JSON.stringify(g.codes)}`);
       const b = await runLoad(join(BENCH, 'load', 'raw-sign.mjs'), { secretKeyHex: randomBytes(32).toString('hex'), messageHex: message.toString('hex'), durationS: seconds });
-      log(`  round ${r}${external ? ' (node in its own process)' : ''}${transport === 'ws' ? ' (WebSocket)' : ''}: gateway ${Math.round(g.rps)} signatures/s (p99 ${g.p99.toFixed(1)} ms, ${g.cpuUsPerRequest.toFixed(0)} µs CPU each), node:crypto ${Math.round(b.rps)}/s`);
+      const f = floorLoad && (await floorLoad(seconds, r === 0 ? 1 : 0.2, { server: floor }));
+      if (f?.errors) throw new Error(`bare signing server: ${f.errors} errors ${JSON.stringify(f.codes)}`);
+      log(
+        `  round ${r}${external ? ' (node in its own process)' : ''}${transport === 'ws' ? ' (WebSocket)' : ''}: gateway ${Math.round(g.rps)} signatures/s (p99 ${g.p99.toFixed(1)} ms, ${g.cpuUsPerRequest.toFixed(0)} µs CPU each), node:crypto ${Math.round(b.rps)}/s` +
+          (f ? `, bare signing server ${Math.round(f.rps)}/s (${f.cpuUsPerRequest.toFixed(0)} µs CPU each)` : ''),
+      );
       gateway.push(g);
       raw.push(b);
+      if (f) bare.push(f);
     }
     if (external) {
       return [
@@ -81,9 +96,18 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
         name: `sign_transaction (${transport === 'ws' ? 'WebSocket' : 'HTTP'}) p99 latency / gateway CPU per signature`,
         text: `${median(gateway.map((x) => x.p99)).toFixed(1)} ms / ${median(gateway.map((x) => x.cpuUsPerRequest)).toFixed(0)} µs (node:crypto: ${(1e6 / median(raw.map((x) => x.rps))).toFixed(0)} µs)`,
       },
+      {
+        section: '3 Signing',
+        name: `the same load against the bare signing server (${transport === 'ws' ? 'WebSocket' : 'HTTP'}; parse, encode, sign, answer; ${median(bare.map((x) => x.cpuUsPerRequest)).toFixed(0)} µs CPU each; ${median(bare.map((x, i) => x.rps / raw[i].rps)).toFixed(2)}× node:crypto)`,
+        gateway: median(gateway.map((x) => x.rps)),
+        baseline: median(bare.map((x) => x.rps)),
+        ratio: median(gateway.map((x, i) => x.rps / bare[i].rps)),
+        unit: 'sig/s',
+      },
     ];
   } finally {
     await gw.close();
     await node?.stop();
+    await floor?.stop();
   }
 }
