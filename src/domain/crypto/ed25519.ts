@@ -86,10 +86,10 @@ export function transactionSigningMessage(chainId: string, inputData: Uint8Array
     throw new TypeError('the chain id must be a non-empty string without NUL characters');
   }
   if (!(inputData instanceof Uint8Array)) throw new TypeError('the input data must be a Uint8Array');
-  const chain = new TextEncoder().encode(chainId);
-  const out = new Uint8Array(chain.length + 1 + inputData.length);
-  out.set(chain);
-  out[chain.length] = 0x00;
-  out.set(inputData, chain.length + 1);
+  const chainLength = Buffer.byteLength(chainId, 'utf8');
+  const out = Buffer.allocUnsafe(chainLength + 1 + inputData.length);
+  out.write(chainId, 0, 'utf8');
+  out[chainLength] = 0x00;
+  out.set(inputData, chainLength + 1);
   return out;
 }

@@ -52,6 +52,7 @@ interface Command {
 }
 
 const PATH = '/encodedTransaction';
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A random nonce in [1, 2^64): the node refuses 0. */
 function newNonce(): bigint {
@@ -65,7 +66,7 @@ function newNonce(): bigint {
 export function parseCommand(encoded: string): Command {
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(encoded, 'base64')));
+    json = JSON.parse(STRICT_UTF8.decode(Buffer.from(encoded, 'base64')));
   } catch {
     throw new InvalidParamError(PATH, 'json', 'the encoded transaction is not JSON');
   }

@@ -41,14 +41,16 @@ export function encodeTransaction(tx: SignedTransaction): Uint8Array {
     .stringField(SIG.algo, tx.signature.algo)
     .varintField(SIG.version, tx.signature.version)
     .finish();
-  const w = new WireWriter().bytesField(TX.inputData, tx.inputData).bytesField(TX.signature, signature).stringField(TX.pubKey, tx.pubKey).varintField(TX.version, tx.version);
+  // The input data, the signature (~150 bytes), the key (64), the proof of work (~90) and the keys and lengths.
+  const w = new WireWriter(tx.inputData.length + signature.length + 256).bytesField(TX.inputData, tx.inputData).bytesField(TX.signature, signature).stringField(TX.pubKey, tx.pubKey).varintField(TX.version, tx.version);
   if (tx.pow) w.bytesField(TX.pow, new WireWriter().stringField(POW.tid, tx.pow.tid).varintField(POW.nonce, tx.pow.nonce).finish());
   return w.finish();
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const text = (f: WireField, what: string): string => {
   if (!f.bytes) throw new WireFormatError(`${what} must be length-delimited`);
-  return new TextDecoder('utf-8', { fatal: true }).decode(f.bytes);
+  return STRICT_UTF8.decode(f.bytes);
 };
 const number = (f: WireField, what: string): bigint => {
   if (f.varint === undefined) throw new WireFormatError(`${what} must be a varint`);
