@@ -24,8 +24,9 @@ export interface GatewayConfig {
   /** Seconds of disuse after which a connection token expires. */
   connectionIdleSeconds: number;
   /**
-   * The network session methods use. Unset: a local development node starts
-   * in-process and is registered as the network "local".
+   * The network session methods use. Unset, or "local" without `networkNodes`:
+   * a local development node starts in-process and is registered as the
+   * network "local".
    */
   network?: string;
   /** With `network`: (re)register it with these node URLs at start. */

@@ -89,7 +89,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     // The network: the one named, or a local development node started here.
     let devnet: DevNode | undefined;
     const active = config.network ?? LOCAL_NETWORK;
-    if (config.network === undefined) {
+    // "local" without nodes names the development node started here, not the address of the last one.
+    if (active === LOCAL_NETWORK && config.networkNodes === undefined) {
       const node = await DevNode.start({
         host: '127.0.0.1',
         port: 0,
@@ -103,9 +104,9 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       stops.push(() => node.close());
       await store.networks.upsertNetwork({ name: LOCAL_NETWORK, nodes: [node.url] });
     } else if (config.networkNodes) {
-      await store.networks.upsertNetwork({ name: config.network, nodes: config.networkNodes });
-    } else if (!(await store.networks.findNetwork(config.network))) {
-      throw new Error(`there is no network named "${config.network}"; give its nodes with --nodes, or add it with admin.add_network`);
+      await store.networks.upsertNetwork({ name: active, nodes: config.networkNodes });
+    } else if (!(await store.networks.findNetwork(active))) {
+      throw new Error(`there is no network named "${active}"; give its nodes with --nodes, or add it with admin.add_network`);
     }
     const networks = new Networks(store.networks, (nodes) => new VegaNodeClient({ nodes }), active);
     stops.push(() => networks.close());

@@ -50,7 +50,8 @@ Network (where session.send_transaction and friends go):
   port of 127.0.0.1, and is registered as the network "${LOCAL_NETWORK}"; it stops with
   the gateway and its chain is not kept.
   --network NAME      use this stored network instead (see "wallet-gateway network
-                      list"); no development node starts
+                      list"); no development node starts. --network ${LOCAL_NETWORK}
+                      without --nodes is the default: a development node
   --nodes URL[,URL...]
                       with --network: register NAME with these node REST addresses
                       at start, replacing its stored ones (e.g. the address
@@ -62,7 +63,7 @@ Network (where session.send_transaction and friends go):
                       its proof-of-work difficulty, 0 to 256 (default ${DEFAULT_POW_DIFFICULTY})
   --devnet-chain-id ID
                       its chain id (default ${DEFAULT_CHAIN_ID})
-  The --devnet-* options cannot be combined with --network.
+  The --devnet-* options cannot be combined with another --network.
 `;
 
 const DEVNET_FLAGS = ['devnet-block-time-ms', 'devnet-pow-difficulty', 'devnet-chain-id'] as const;
@@ -132,8 +133,11 @@ export async function serve(args: string[]): Promise<number> {
   if (review === 'terminal' && !process.stdin.isTTY) {
     throw new UsageError('--review terminal needs a terminal on stdin; without one, run "wallet-gateway review" where there is a terminal');
   }
-  const network = flags.network === undefined ? undefined : parseNetworkName(flags.network, '--network');
   const nodes = flags.nodes === undefined ? undefined : parseNodeUrls(flags.nodes, '--nodes');
+  const named = flags.network === undefined ? undefined : parseNetworkName(flags.network, '--network');
+  // "local" without nodes is the development node started here: the address stored for it is that of
+  // the last one, which stopped with its gateway.
+  const network = named === LOCAL_NETWORK && nodes === undefined ? undefined : named;
   if (nodes && network === undefined) throw new UsageError('--nodes gives the nodes of a --network NAME; add --network');
   const devnetFlag = DEVNET_FLAGS.find((flag) => flags[flag] !== undefined);
   if (devnetFlag && network !== undefined) throw new UsageError(`--${devnetFlag} configures the development node that starts without --network; it cannot be combined with --network`);

@@ -215,6 +215,22 @@ describe('serve and its network', () => {
     }
   });
 
+  it('--network local without --nodes starts a development node again, not the stored address of the last one', async () => {
+    const dataDir = tempDir();
+    const first = await startServe(dataDir, []);
+    const gone = first.devnetUrl;
+    expect(await stop(first, 'SIGTERM')).toEqual({ code: 0, signal: null });
+    const served = await startServe(dataDir, ['--network', 'local', '--devnet-chain-id', 'again-chain']);
+    try {
+      expect(served.network).toBe('local');
+      expect(served.devnetUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(served.devnetUrl).not.toBe(gone);
+      expect((await rpc(served.applicationUrl, 'session.get_chain_id')).result).toEqual({ chainID: 'again-chain' });
+    } finally {
+      expect(await stop(served, 'SIGTERM')).toEqual({ code: 0, signal: null });
+    }
+  });
+
   it('refuses an unknown --network and option clashes with exit 2 and a message', async () => {
     const dataDir = tempDir();
     const cases: [string[], RegExp][] = [

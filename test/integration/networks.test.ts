@@ -10,6 +10,7 @@ import { DevNode } from '../../src/devnet/index.js';
 import { Networks } from '../../src/domain/network/networks.js';
 import { NodeClientClosedError, VegaNodeClient } from '../../src/node/vega-node-client.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { startTestGateway } from '../helpers/gateway.js';
 
 describe('Networks', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wallet-gateway-networks-'));
@@ -65,5 +66,27 @@ describe('Networks', () => {
     made.push(client as VegaNodeClient);
     expect((await client.lastBlock()).height).toBe(devnet.height);
     await missing.close();
+  });
+});
+
+describe('the network named "local"', () => {
+  it('without nodes is the development node the gateway starts, not the stored address of the last one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wallet-gateway-local-'));
+    try {
+      const first = await startTestGateway({}, dir);
+      const gone = first.gateway.devnet?.url;
+      await first.close();
+      const again = await startTestGateway({ network: 'local' }, dir);
+      try {
+        expect(again.gateway.devnet?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect(again.gateway.devnet?.url).not.toBe(gone);
+        const reply = await again.app({ jsonrpc: '2.0', id: 1, method: 'session.get_chain_id', params: {} });
+        expect(reply.body).toMatchObject({ result: { chainID: again.gateway.devnet?.chainId } });
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
