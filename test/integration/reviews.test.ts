@@ -369,6 +369,31 @@ describe('decide_review checks', () => {
   });
 });
 
+describe('a review that ends while its approval is being checked', () => {
+  it('answers review_not_found and leaves the wallet locked, although the passphrase was right', async () => {
+    // A costly key derivation (~0.1-0.3 s here) for the wallet, so that the caller can leave while the passphrase is checked.
+    const gw = await startWalletGateway({ scryptCost: { N: 2 ** 15, r: 8, p: 1 } });
+    try {
+      const abort = new AbortController();
+      const asked = abortablePost(gw, { jsonrpc: '2.0', id: 1, method: 'session.connect_wallet', params: { hostname: 'vega.xyz' } }, abort.signal);
+      const review = await nextReview(gw);
+      const deciding = admin(gw, 'admin.decide_review', { id: review.id, approved: true, wallet: WALLET, passphrase: SEED_PASSPHRASE });
+      await sleep(20);
+      abort.abort();
+      await asked;
+
+      const answer = await deciding;
+      expect(answer.error).toMatchObject({ code: 2000, data: { reason: 'review_not_found' } });
+      const [event] = await auditEvents(gw);
+      expect(event).toMatchObject({ reviewId: review.id, outcome: 'interrupted', decidedBy: 'caller' });
+      const sign = { wallet: WALLET, publicKey: FIRST_KEY, encodedMessage: Buffer.from('hello').toString('base64') };
+      expect((await admin(gw, 'admin.sign_message', sign)).error.data.reason).toBe('wallet_locked');
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('policy', () => {
   let gw: TestGateway;
   beforeEach(async () => {

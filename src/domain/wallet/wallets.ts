@@ -84,6 +84,15 @@ export class Wallets {
 
   /** Decrypts the wallet into the keyring; it locks itself after `idleMs` without use. */
   async unlock(name: string, passphrase: string, idleMs: number): Promise<void> {
+    (await this.openForUnlock(name, passphrase)).unlock(idleMs);
+  }
+
+  /**
+   * The slow half of unlock (the passphrase checked, the seed decrypted), for a caller that must
+   * check something else afterwards, at the moment the wallet unlocks: `unlock` puts the seed in
+   * the keyring, synchronously; `discard` wipes it instead. One of the two must be called.
+   */
+  async openForUnlock(name: string, passphrase: string): Promise<{ unlock(idleMs: number): void; discard(): void }> {
     const { seed, version, walletId } = await this.openSeed(name, passphrase);
     try {
       await this.requireUnchanged(name, walletId, version);
@@ -91,7 +100,10 @@ export class Wallets {
       seed.fill(0);
       throw error;
     }
-    this.keyring.unlock(name, seed, version, idleMs);
+    return {
+      unlock: (idleMs) => this.keyring.unlock(name, seed, version, idleMs),
+      discard: () => seed.fill(0),
+    };
   }
 
   async lock(name: string): Promise<void> {

@@ -8,6 +8,7 @@ export const decideReview =
   async ({ id, approved, wallet, passphrase, keys }) => {
     const review = reviews.find(id);
     if (!review) throw new ReviewNotFoundError(id);
+    let opened: { unlock(idleMs: number): void; discard(): void } | undefined;
     if (approved) {
       if (review.kind === 'connection' && wallet === undefined) {
         throw new InvalidParamError('/wallet', 'required', 'approving a connection needs the wallet to connect');
@@ -16,9 +17,17 @@ export const decideReview =
       if (target) {
         // Checks the wallet exists and holds every key of the restriction, before anything changes.
         await sessions.checkKeys(target, keys);
-        if (passphrase !== undefined) await wallets.unlock(target, passphrase, unlockTimeoutSeconds * 1000);
+        if (passphrase !== undefined) opened = await wallets.openForUnlock(target, passphrase);
       }
     }
+    // The review may have ended (timeout, the caller gone) during the checks and the passphrase's
+    // key derivation: then nothing changes, the wallet stays locked. From here on nothing waits,
+    // so the wallet unlocks together with the decision.
+    if (!reviews.find(id)) {
+      opened?.discard();
+      throw new ReviewNotFoundError(id);
+    }
+    opened?.unlock(unlockTimeoutSeconds * 1000);
     reviews.decide(id, approved, { ...(wallet === undefined ? {} : { wallet }), ...(keys === undefined ? {} : { keys }) }, 'operator');
     return {};
   };
