@@ -3,7 +3,7 @@ import type { Handlers } from '../../generated/handlers.js';
 import { isMethodName, methodTable, type MethodSpec, type Namespace } from '../../generated/methods.js';
 import type { ValidationError } from '../../generated/validators.js';
 import type { Logger } from '../logger.js';
-import { ReviewInterruptedError } from '../domain/errors.js';
+import { DomainError, ReviewInterruptedError } from '../domain/errors.js';
 import type { Door, RequestContext } from './context.js';
 import { ErrorCode, RpcError, invalidParams, invalidRequest, toRpcError, type ErrorObject } from './errors.js';
 import type { FailureLimiter } from './failure-limiter.js';
@@ -144,8 +144,9 @@ export class Dispatcher {
       response = { jsonrpc: '2.0', id, result: result === undefined ? null : result };
     } catch (thrown) {
       // The caller left and whatever it was waiting for gave up with its signal's reason: no one is
-      // told, and nothing failed on the gateway's side.
-      const left = ctx.signal.aborted && thrown === ctx.signal.reason;
+      // told, and nothing failed on the gateway's side. Looked at only for what no layer turned into
+      // an error of its own (an HTTP request's signal is made on first use).
+      const left = !(thrown instanceof RpcError) && !(thrown instanceof DomainError) && ctx.signal.aborted && thrown === ctx.signal.reason;
       if (left) this.options.logger.debug('caller went away', { method: r.method, transport: ctx.transport });
       const error = toRpcError(left ? new ReviewInterruptedError('caller') : thrown, () => {
         const reference = `error-${randomBytes(6).toString('hex')}`;
