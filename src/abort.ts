@@ -28,6 +28,19 @@ export function untilAborted<T>(promise: Promise<T>, signals: readonly (AbortSig
   });
 }
 
+/**
+ * A signal, or a function that makes it. Work that often ends without waiting for anything (a
+ * transaction signed against a known block, a review a policy rule decides) takes the function:
+ * the signal, and its listeners, are then made only when something really waits.
+ */
+export type LazySignal = AbortSignal | (() => AbortSignal);
+
+export function signalOf(signal: LazySignal): AbortSignal;
+export function signalOf(signal: LazySignal | undefined): AbortSignal | undefined;
+export function signalOf(signal: LazySignal | undefined): AbortSignal | undefined {
+  return typeof signal === 'function' ? signal() : signal;
+}
+
 /** A controller whose signal also follows other signals, until released. */
 export interface LinkedController {
   readonly signal: AbortSignal;

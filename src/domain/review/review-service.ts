@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { signalOf, type LazySignal } from '../../abort.js';
 import type { AuditOutcome, ReviewKind } from '../../../generated/types.js';
 import type { AuditStore, PolicyStore } from '../../store/store.js';
 import { randomHex } from '../crypto/random-pool.js';
@@ -106,7 +107,7 @@ export class ReviewService extends EventEmitter<{ requested: [Review]; ended: [R
    * ReviewRejectedError (3001), ReviewInterruptedError (-32001) or
    * ReviewClosedError (3000).
    */
-  async request(request: ReviewRequest, signal: AbortSignal): Promise<Approval> {
+  async request(request: ReviewRequest, lazySignal: LazySignal): Promise<Approval> {
     if (this.closed) throw new ReviewClosedError();
     const receivedAt = this.now();
     const review: Review = {
@@ -134,6 +135,8 @@ export class ReviewService extends EventEmitter<{ requested: [Review]; ended: [R
       await this.record(review, 'rejected', verdict.decidedBy);
       throw new ReviewRejectedError(verdict.decidedBy);
     }
+    // Only a review that waits for a person needs to know when the caller leaves.
+    const signal = signalOf(lazySignal);
     if (signal.aborted) {
       await this.record(review, 'interrupted', 'caller');
       throw new ReviewInterruptedError('caller');

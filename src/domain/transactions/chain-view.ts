@@ -1,4 +1,4 @@
-import { untilAborted } from '../../abort.js';
+import { signalOf, untilAborted, type LazySignal } from '../../abort.js';
 import type { LastBlock, SpamStatistics } from '../../node/responses.js';
 import type { NodeClient } from '../network/networks.js';
 
@@ -54,25 +54,25 @@ export class ChainView {
   }
 
   /** The last block, as fetched at most a block-age ago. */
-  block(signal?: AbortSignal): Promise<LastBlock> {
+  block(signal?: LazySignal): Promise<LastBlock> {
     const known = this.#block;
     if (known && this.#now() - known.at < this.#maxBlockAge(known.value)) return Promise.resolve(known.value);
     return this.#fetchBlock(signal);
   }
 
   /** A block higher than `height` when the node has one; the same block again when it has not. */
-  newerBlock(height: bigint, signal?: AbortSignal): Promise<LastBlock> {
+  newerBlock(height: bigint, signal?: LazySignal): Promise<LastBlock> {
     const known = this.#block;
     if (known && known.value.height > height) return Promise.resolve(known.value);
     return this.#fetchBlock(signal);
   }
 
   /** The key's spam statistics, as fetched at most `spamMaxAgeMs` ago. A new fetch gives a new object. */
-  async spamStatistics(key: string, signal?: AbortSignal): Promise<SpamStatistics> {
+  async spamStatistics(key: string, signal?: LazySignal): Promise<SpamStatistics> {
     const known = this.#spam.get(key);
     if (known && this.#now() - known.at < this.#spamMaxAgeMs) return known.value;
     const at = this.#now();
-    const value = await this.client.spamStatistics(key, signal);
+    const value = await this.client.spamStatistics(key, signalOf(signal));
     this.#spam.delete(key);
     if (this.#spam.size >= MAX_SPAM_ENTRIES) this.#dropStaleSpam();
     // Insertion order is then fetch order: the first entry is the oldest.
@@ -80,7 +80,7 @@ export class ChainView {
     return value;
   }
 
-  #fetchBlock(signal?: AbortSignal): Promise<LastBlock> {
+  #fetchBlock(signal?: LazySignal): Promise<LastBlock> {
     if (!this.#fetching) {
       const at = this.#now();
       // Not under any one caller's signal: the others share this request. The client has its own timeout.
@@ -95,7 +95,7 @@ export class ChainView {
           this.#fetching = undefined;
         });
     }
-    return untilAborted(this.#fetching, [signal]);
+    return untilAborted(this.#fetching, [signalOf(signal)]);
   }
 
   #learnRate(block: LastBlock, at: number): void {

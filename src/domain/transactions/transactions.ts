@@ -1,5 +1,5 @@
 import { schema_TransactionCommand } from '../../../generated/validators.js';
-import { linkedController, type LinkedController } from '../../abort.js';
+import { linkedController, signalOf, type LazySignal, type LinkedController } from '../../abort.js';
 import { TransactionFailedError } from '../../node/errors.js';
 import type { KeyRecord, WalletStore } from '../../store/store.js';
 import { signMessageWithKey, transactionSigningMessage } from '../crypto/ed25519.js';
@@ -26,7 +26,7 @@ import { KeyQueue } from './key-queue.js';
 import { SpamTracker } from './spam-tracker.js';
 
 export interface ProofOfWorkSolver {
-  solve(blockHash: string, tid: string, difficulty: number, signal?: AbortSignal): Promise<bigint>;
+  solve(blockHash: string, tid: string, difficulty: number, signal?: LazySignal): Promise<bigint>;
 }
 
 export interface TransactionRequest {
@@ -34,7 +34,8 @@ export interface TransactionRequest {
   publicKey: string;
   encodedTransaction: string;
   origin: string | undefined;
-  signal: AbortSignal;
+  /** The caller's signal: a function when making it costs (HTTP), as most transactions never wait. */
+  signal: LazySignal;
 }
 
 export interface Built {
@@ -59,6 +60,39 @@ function newNonce(): bigint {
   for (;;) {
     const n = randomUint64();
     if (n !== 0n) return n;
+  }
+}
+
+/**
+ * One transaction being prepared. Its signal follows the caller's and close(); it is made only
+ * when a step waits (a person's review, a node request, a proof of work on the workers): a
+ * transaction signed against a known block under a policy rule never makes one.
+ */
+class Preparation {
+  #controller: LinkedController | undefined;
+  #closed = false;
+
+  constructor(private readonly caller: LazySignal) {}
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = linkedController([signalOf(this.caller)]);
+      if (this.#closed) this.#controller.abort(new ReviewClosedError());
+    }
+    return this.#controller.signal;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#controller?.abort(new ReviewClosedError());
+  }
+
+  release(): void {
+    this.#controller?.release();
   }
 }
 
@@ -104,8 +138,8 @@ export class Transactions {
    */
   private readonly chains = new WeakMap<NodeClient, { view: ChainView; spam: SpamTracker }>();
   private readonly now: () => Date;
-  /** One controller per transaction being prepared (review, build, proof of work); close() aborts them. */
-  private readonly preparing = new Set<LinkedController>();
+  /** The transactions being prepared (review, build, proof of work); close() ends them. */
+  private readonly preparing = new Set<Preparation>();
   private closed = false;
 
   constructor(
@@ -133,7 +167,7 @@ export class Transactions {
     const receivedAt = this.now().toISOString();
     const { built, client } = await this.prepareAndBuild(request, mode);
     const sentAt = this.now().toISOString();
-    const result = await client.submitRaw(built.bytes, mode, request.signal);
+    const result = await client.submitRaw(built.bytes, mode, signalOf(request.signal));
     if (result.code !== 0) throw new NodeRejectedTransactionError(result.code, `the node rejected the transaction (code ${result.code})${result.data ? `: ${result.data}` : ''}`);
     // In COMMIT mode a transaction refused before it reached a block still answers code 0, with no height.
     if (mode === 'TYPE_COMMIT' && result.height === 0n) {
@@ -151,7 +185,7 @@ export class Transactions {
     const receivedAt = this.now().toISOString();
     const { built, client } = await this.prepareAndBuild(request, 'check');
     const sentAt = this.now().toISOString();
-    const result = await client.checkRaw(built.bytes, request.signal);
+    const result = await client.checkRaw(built.bytes, signalOf(request.signal));
     if (result.code !== 0) throw new NodeRejectedTransactionError(result.code, `the node rejected the transaction (code ${result.code})${result.data ? `: ${result.data}` : ''}`);
     return { receivedAt, sentAt, txHash: built.txHash };
   }
@@ -165,24 +199,26 @@ export class Transactions {
    */
   close(): void {
     this.closed = true;
-    for (const controller of this.preparing) controller.abort(new ReviewClosedError());
+    for (const preparation of this.preparing) preparation.close();
     this.preparing.clear();
   }
 
   private async prepareAndBuild(request: TransactionRequest, purpose: SendingMode | 'sign' | 'check'): Promise<{ built: Built; client: NodeClient }> {
     if (this.closed) throw new ReviewClosedError();
-    // One controller per transaction, following the caller's signal until the transaction is built; close() aborts it.
-    const shutdown = linkedController([request.signal]);
-    this.preparing.add(shutdown);
+    const preparation = new Preparation(request.signal);
+    this.preparing.add(preparation);
     try {
-      return await this.prepareAndBuildUnder({ ...request, signal: shutdown.signal }, purpose);
+      const done = await this.prepareAndBuildUnder({ ...request, signal: () => preparation.signal }, purpose);
+      // Closed while the last steps ran without waiting: what was built is not handed over.
+      if (preparation.closed) throw new ReviewClosedError();
+      return done;
     } catch (error) {
-      // Whatever the abort broke on the way (node call, proof of work), the caller learns that the gateway closed.
-      if (shutdown.signal.reason instanceof ReviewClosedError) throw shutdown.signal.reason;
+      // Whatever the shutdown broke on the way (node call, proof of work), the caller learns that the gateway closed.
+      if (preparation.closed) throw new ReviewClosedError();
       throw error;
     } finally {
-      shutdown.release();
-      this.preparing.delete(shutdown);
+      preparation.release();
+      this.preparing.delete(preparation);
     }
   }
 
@@ -217,7 +253,7 @@ export class Transactions {
     return key;
   }
 
-  private async build(wallet: string, key: KeyRecord, command: Command, client: NodeClient, signal: AbortSignal): Promise<Built> {
+  private async build(wallet: string, key: KeyRecord, command: Command, client: NodeClient, signal: LazySignal): Promise<Built> {
     // Fails fast on a locked wallet; asked again below, in case it locked during the node calls.
     this.keyring.signingKey(wallet, key.index, key.publicKey);
     const { view: chain, spam } = this.chainOf(client);

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { signalOf, type LazySignal } from '../../abort.js';
 import { randomHex } from '../crypto/random-pool.js';
 import { leadingZeroBits, powHash, searchRange } from './pow-search.js';
 
@@ -107,13 +108,15 @@ export class ProofOfWorkSolver {
   /**
    * The smallest nonce in [0, 2^63) solving `difficulty`. Rejects with the signal's reason (an
    * AbortError by default) as soon as `signal` aborts; other searches carry on unaffected.
+   * Difficulty 0 needs no search: any nonce does, and the signal is not looked at.
    */
-  async solve(blockHash: string, tid: string, difficulty: number, signal?: AbortSignal): Promise<bigint> {
+  async solve(blockHash: string, tid: string, difficulty: number, lazySignal?: LazySignal): Promise<bigint> {
     if (typeof blockHash !== 'string' || typeof tid !== 'string') throw new TypeError('blockHash and tid must be strings');
     if (tid === '') throw new RangeError('tid must not be empty');
     checkDifficulty(difficulty);
-    if (signal?.aborted) throw abortReason(signal);
     if (difficulty === 0) return 0n;
+    const signal = signalOf(lazySignal);
+    if (signal?.aborted) throw abortReason(signal);
     if (difficulty <= MAIN_THREAD_MAX_DIFFICULTY) return this.#solveHere(blockHash, tid, difficulty);
 
     return new Promise<bigint>((resolve, reject) => {
