@@ -9,13 +9,12 @@
  * signs for every public key asked (a signature costs the same whatever the
  * key), against a fixed block.
  *
- * argv[2]: JSON { chainId }. Talks to the harness as bare.mjs does.
+ * argv[2]: JSON { chainId }.
  */
 import { createPrivateKey, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { WebSocketServer } from 'ws';
+import { serveBare } from '../lib/bare-server.mjs';
 import { DIST } from '../lib/common.mjs';
 
 const load = (path) => import(pathToFileURL(join(DIST, 'src', ...path.split('/'))).href);
@@ -56,32 +55,4 @@ function answer(text) {
   }
 }
 
-const server = createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const body = answer(Buffer.concat(chunks).toString('utf8'));
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  });
-});
-server.keepAliveTimeout = 5000;
-const wss = new WebSocketServer({ server });
-wss.on('connection', (ws) => {
-  ws.on('message', (data) => ws.send(answer(data.toString('utf8'))));
-});
-
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address();
-  process.send({ type: 'ready', url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}` });
-});
-process.on('message', (message) => {
-  if (message.type === 'cpu') {
-    process.send({ id: message.id, cpu: process.cpuUsage() });
-  } else if (message.type === 'stop') {
-    for (const ws of wss.clients) ws.terminate();
-    server.closeAllConnections();
-    server.close(() => process.exit(0));
-  }
-});
-process.on('disconnect', () => process.exit(0));
+serveBare(answer);
