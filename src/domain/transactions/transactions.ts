@@ -10,6 +10,7 @@ import type { ReviewService } from '../review/review-service.js';
 import type { Session, Sessions } from '../session/sessions.js';
 import { decodeCommand, encodeCommand, isSupportedCommand } from '../vega/command-codec.js';
 import { newTid } from '../vega/pow.js';
+import { STRICT_UTF8 } from '../vega/wire.js';
 import {
   SIGNATURE_ALGORITHM,
   SIGNATURE_VERSION,
@@ -53,7 +54,6 @@ interface Command {
 }
 
 const PATH = '/encodedTransaction';
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A random nonce in [1, 2^64): the node refuses 0. */
 function newNonce(): bigint {

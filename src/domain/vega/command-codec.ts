@@ -1,6 +1,6 @@
 import { protoCommands, protoEnums, protoMessages, type ProtoField } from '../../../generated/proto-layout.js';
 import { InvalidParamError } from '../errors.js';
-import { WireFormatError, WireWriter, readFields, toInt64 } from './wire.js';
+import { STRICT_UTF8, WireFormatError, WireWriter, readFields, toInt64 } from './wire.js';
 
 /**
  * Vega commands between their protobuf-JSON form (what applications send)
@@ -106,12 +106,10 @@ export function encodeMessage(name: string, value: Json, path = ''): Uint8Array 
   return w.finish();
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 function readValue(field: ProtoField, raw: { varint?: bigint; bytes?: Uint8Array }): unknown {
   if (field.type === 'message' || field.type === 'string') {
     if (!raw.bytes) throw new WireFormatError(`${field.json} must be length-delimited`);
-    return field.type === 'string' ? utf8.decode(raw.bytes) : decodeMessage(field.ref as string, raw.bytes);
+    return field.type === 'string' ? STRICT_UTF8.decode(raw.bytes) : decodeMessage(field.ref as string, raw.bytes);
   }
   if (raw.varint === undefined) throw new WireFormatError(`${field.json} must be a varint`);
   const v = raw.varint;

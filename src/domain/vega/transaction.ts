@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { WireFormatError, WireWriter, readFields, type WireField } from './wire.js';
+import { STRICT_UTF8, WireFormatError, WireWriter, readFields, type WireField } from './wire.js';
 
 /** Field numbers of the envelope messages (vega.commands.v1). */
 const TX = { inputData: 1, signature: 2, address: 1001, pubKey: 1002, version: 2000, pow: 3000 } as const;
@@ -47,7 +47,6 @@ export function encodeTransaction(tx: SignedTransaction): Uint8Array {
   return w.finish();
 }
 
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const text = (f: WireField, what: string): string => {
   if (!f.bytes) throw new WireFormatError(`${what} must be length-delimited`);
   return STRICT_UTF8.decode(f.bytes);

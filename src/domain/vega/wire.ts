@@ -9,6 +9,9 @@ export const WIRE_LENGTH_DELIMITED = 2;
 
 const MAX_UINT64 = (1n << 64n) - 1n;
 
+/** UTF-8 that refuses malformed bytes instead of replacing them, for text fields and encoded commands. */
+export const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 function copyOf(source: Buffer, size: number): Uint8Array {
   const out = Buffer.allocUnsafe(size);
   source.copy(out, 0, 0, size);
