@@ -9,6 +9,10 @@
  * method session.sign_transaction runs the signing bench's load (256 keys, 16 in flight,
  * difficulty 0, a block every 50 ms) instead of one repeated request.
  *
+ * AB_FRESH=1 starts a new gateway of each build for every round. One process of the same build
+ * can run ~15 % slower than another for its whole life on this machine, so with one process per
+ * build (the default, quicker) a small difference may be the processes', not the builds'.
+ *
  * Prints req/s of each build per round and the median B/A ratio.
  */
 import { join, resolve } from 'node:path';
@@ -18,34 +22,43 @@ import { encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir }
 const [a, b, method = 'session.list_keys', rounds = '5', seconds = '3', transport = 'http'] = process.argv.slice(2);
 const builds = { A: resolve(a), B: resolve(b) };
 const signing = method === 'session.sign_transaction';
-const gws = {};
-for (const [name, dist] of Object.entries(builds)) {
+const fresh = process.env.AB_FRESH === '1';
+
+/** A started gateway of one build, ready to be loaded. */
+async function start(name) {
   const config = signing ? { devnet: { blockTimeMs: 50, powDifficulty: 0 } } : {};
-  const gw = await startGatewayChild(tempDataDir(`ab${name}`), config, { name: `gateway-${name}`, env: { BENCH_DIST: dist } });
+  const gw = await startGatewayChild(tempDataDir(`ab${name}`), config, { name: `gateway-${name}`, env: { BENCH_DIST: builds[name] } });
   const app = await prepareApp(gw, signing ? { unlock: true, extraKeys: 255 } : {});
-  gws[name] = {
+  return {
     gw,
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: method === 'session.list_keys' ? { token: app.token } : {} }),
     load: signing ? signingLoad(gw, app, { workers: 16, encodedTransaction: encodedOrder(), transport }) : undefined,
+    warm: false,
   };
 }
+
+let gws = fresh ? {} : { A: await start('A'), B: await start('B') };
 const results = { A: [], B: [] };
 const cpu = { A: [], B: [] };
 for (let r = 0; r < Number(rounds); r++) {
+  if (fresh) gws = { A: await start('A'), B: await start('B') };
   for (const name of r % 2 ? ['B', 'A'] : ['A', 'B']) {
-    const { gw, body, load } = gws[name];
+    const server = gws[name];
+    const { gw, body, load } = server;
+    const warmupS = server.warm ? 0 : 1;
+    server.warm = true;
     const out = load
-      ? await load(Number(seconds), r === 0 ? 1 : 0, { server: gw })
+      ? await load(Number(seconds), warmupS, { server: gw })
       : transport === 'ws'
-        ? await runLoad(join(BENCH, 'load', 'ws-load.mjs'), { url: gw.applicationUrl.replace(/^http/, 'ws'), body, connections: 1, depth: 32, durationS: Number(seconds), warmupS: 0.5 }, { server: gw })
-        : await runLoad(join(BENCH, 'load', 'http-load.mjs'), { url: gw.applicationUrl, body, connections: 16, durationS: Number(seconds), warmupS: r === 0 ? 1 : 0 }, { server: gw });
+        ? await runLoad(join(BENCH, 'load', 'ws-load.mjs'), { url: gw.applicationUrl.replace(/^http/, 'ws'), body, connections: 1, depth: 32, durationS: Number(seconds), warmupS: Math.max(warmupS, 0.5) }, { server: gw })
+        : await runLoad(join(BENCH, 'load', 'http-load.mjs'), { url: gw.applicationUrl, body, connections: 16, durationS: Number(seconds), warmupS }, { server: gw });
     if (out.errors || out.mismatches || out.non2xx) throw new Error(JSON.stringify(out));
     results[name].push(out.rps);
     cpu[name].push(out.cpuUsPerRequest);
     console.log(`round ${r} ${name}: ${Math.round(out.rps)} req/s p99 ${out.p99}, server CPU ${out.cpuUsPerRequest.toFixed(1)} µs/request`);
   }
+  if (fresh) await Promise.all(Object.values(gws).map(({ gw }) => gw.close()));
 }
 console.log(`median A ${Math.round(median(results.A))}  B ${Math.round(median(results.B))}  B/A ${median(results.B.map((x, i) => x / results.A[i])).toFixed(3)}`);
 console.log(`CPU µs/request: A ${median(cpu.A).toFixed(1)}  B ${median(cpu.B).toFixed(1)}  B/A ${median(cpu.B.map((x, i) => x / cpu.A[i])).toFixed(3)}`);
-await Promise.all(Object.values(gws).map(({ gw }) => gw.close()));
-process.exit(0);
+if (!fresh) await Promise.all(Object.values(gws).map(({ gw }) => gw.close()));
