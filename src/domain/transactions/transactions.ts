@@ -155,12 +155,12 @@ export class Transactions {
   }
 
   /**
-   * The active network's chain id. `signal` is only asked for when the node
-   * must be asked: making one per request cost more than the rest of the answer.
+   * The active network's chain id. The signal is only made when the node must
+   * be asked: making one per request cost more than the rest of the answer.
    */
-  async chainId(signal: () => AbortSignal): Promise<string> {
+  async chainId(signal: LazySignal): Promise<string> {
     const client = await this.networks.client();
-    return client.knownChainId() ?? client.chainId(signal());
+    return client.knownChainId() ?? client.chainId(signalOf(signal));
   }
 
   async send(request: TransactionRequest, mode: SendingMode): Promise<{ receivedAt: string; sentAt: string; txHash: string }> {
