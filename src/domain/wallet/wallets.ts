@@ -45,6 +45,12 @@ export function keyView(key: KeyRecord): KeyView {
   };
 }
 
+/** A wallet decrypted by Wallets.openForUnlock: put in the keyring, or wiped. */
+export interface OpenedWallet {
+  unlock(idleMs: number): void;
+  discard(): void;
+}
+
 /**
  * HD wallets: creation, import, description, listing and removal. Secrets
  * are decrypted only for the duration of a call and wiped after use where
@@ -92,7 +98,7 @@ export class Wallets {
    * check something else afterwards, at the moment the wallet unlocks: `unlock` puts the seed in
    * the keyring, synchronously; `discard` wipes it instead. One of the two must be called.
    */
-  async openForUnlock(name: string, passphrase: string): Promise<{ unlock(idleMs: number): void; discard(): void }> {
+  async openForUnlock(name: string, passphrase: string): Promise<OpenedWallet> {
     const { seed, version, walletId } = await this.openSeed(name, passphrase);
     try {
       await this.requireUnchanged(name, walletId, version);

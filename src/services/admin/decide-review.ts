@@ -1,5 +1,6 @@
 import type { Handler } from '../../../generated/handlers.js';
 import { InvalidParamError, ReviewNotFoundError } from '../../domain/errors.js';
+import type { OpenedWallet } from '../../domain/wallet/wallets.js';
 import type { RequestContext } from '../../rpc/context.js';
 import type { ServiceDeps } from '../deps.js';
 
@@ -8,7 +9,7 @@ export const decideReview =
   async ({ id, approved, wallet, passphrase, keys }) => {
     const review = reviews.find(id);
     if (!review) throw new ReviewNotFoundError(id);
-    let opened: { unlock(idleMs: number): void; discard(): void } | undefined;
+    let opened: OpenedWallet | undefined;
     if (approved) {
       if (review.kind === 'connection' && wallet === undefined) {
         throw new InvalidParamError('/wallet', 'required', 'approving a connection needs the wallet to connect');
