@@ -248,7 +248,9 @@ export class Sessions {
   private connectionSession(connection: ConnectionRecord, permissions: PermissionRecord | undefined, origin: string | undefined, now: Date): Session | Promise<Session> {
     const idle = now.getTime() - Date.parse(connection.lastUsedAt);
     if (idle >= this.options.connectionIdleMs) {
-      return this.store.deleteConnectionByToken(connection.tokenHash).then(() => Promise.reject(unknownTokenError()));
+      return this.store.deleteConnectionByToken(connection.tokenHash).then(() => {
+        throw unknownTokenError();
+      });
     }
     this.checkOrigin(origin, connection.hostname);
     const session: Session = {
