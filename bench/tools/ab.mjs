@@ -4,7 +4,9 @@
  *
  *   cp -r dist /tmp/ab/A/dist && ln -s $PWD/node_modules /tmp/ab/A/ && cp openrpc.json /tmp/ab/A/
  *   (change src, npm run build)
- *   node bench/tools/ab.mjs /tmp/ab/A/dist dist [method] [rounds] [seconds] [http|ws]
+ *   node bench/tools/ab.mjs /tmp/ab/A/dist dist [method] [rounds] [seconds] [http|ws|ws100]
+ *
+ * ws is one connection with 32 requests in flight, ws100 100 connections with one each.
  *
  * method session.sign_transaction runs the signing bench's load (256 keys, 16 in flight,
  * difficulty 0, a block every 50 ms) instead of one repeated request.
@@ -49,8 +51,12 @@ for (let r = 0; r < Number(rounds); r++) {
     server.warm = true;
     const out = load
       ? await load(Number(seconds), warmupS, { server: gw })
-      : transport === 'ws'
-        ? await runLoad(join(BENCH, 'load', 'ws-load.mjs'), { url: gw.applicationUrl.replace(/^http/, 'ws'), body, connections: 1, depth: 32, durationS: Number(seconds), warmupS: Math.max(warmupS, 0.5) }, { server: gw })
+      : transport === 'ws' || transport === 'ws100'
+        ? await runLoad(
+            join(BENCH, 'load', 'ws-load.mjs'),
+            { url: gw.applicationUrl.replace(/^http/, 'ws'), body, ...(transport === 'ws' ? { connections: 1, depth: 32 } : { connections: 100, depth: 1 }), durationS: Number(seconds), warmupS: Math.max(warmupS, 0.5) },
+            { server: gw },
+          )
         : await runLoad(join(BENCH, 'load', 'http-load.mjs'), { url: gw.applicationUrl, body, connections: 16, durationS: Number(seconds), warmupS }, { server: gw });
     if (out.errors || out.mismatches || out.non2xx) throw new Error(JSON.stringify(out));
     results[name].push(out.rps);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Handlers } from '../../generated/handlers.js';
 import { isMethodName, methodTable, type MethodSpec, type Namespace } from '../../generated/methods.js';
 import type { ValidationError } from '../../generated/validators.js';
+import { then, type Awaitable } from '../awaitable.js';
 import type { Logger } from '../logger.js';
 import { DomainError, ReviewInterruptedError } from '../domain/errors.js';
 import type { Door, RequestContext } from './context.js';
@@ -58,6 +59,18 @@ function pointerOf(error: ValidationError): string {
 
 const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
+/** One request on its way through handleRequest. */
+interface Call {
+  readonly method: string;
+  readonly id: JsonRpcId;
+  readonly isNotification: boolean;
+  readonly ctx: RequestContext;
+  /** Who sent it, for the failure limiter. */
+  readonly source: string;
+  /** performance.now() when it started, when requests are logged. */
+  readonly started: number;
+}
+
 /**
  * JSON-RPC 2.0 for one door: envelopes, batches, notifications, by-name and
  * by-position params, validation with the generated validators, and mapping
@@ -73,8 +86,12 @@ export class Dispatcher {
     this.debug = options.logger.enabled('debug');
   }
 
-  /** Handles one message as text. Returns the text to send back, or null when nothing is to be sent. */
-  async handleText(text: string, ctx: RequestContext): Promise<string | null> {
+  /**
+   * Handles one message as text. Returns the text to send back, or null when nothing is to be
+   * sent; without a promise when every handler involved answered without one (list_keys and
+   * get_chain_id from memory), so the answer leaves in the same turn, with no microtask between.
+   */
+  handleText(text: string, ctx: RequestContext): Awaitable<string | null> {
     let message: unknown;
     try {
       message = JSON.parse(text);
@@ -84,15 +101,39 @@ export class Dispatcher {
       const where = position === undefined ? '' : ` (near character ${position})`;
       return JSON.stringify(this.errorResponse(null, new RpcError(ErrorCode.ParseError, { message: `the message is not valid JSON${where}` })));
     }
-    const response = await this.handleMessage(message, ctx);
-    return response === null ? null : JSON.stringify(response);
+    return then(this.handleMessage(message, ctx), (response) => this.toText(response));
   }
 
   /**
-   * Handles a parsed message: a single request or a batch. Not async itself: a single request
-   * (the usual case) costs no promise beyond handleRequest's.
+   * The response as JSON. A result that JSON cannot carry (a BigInt, a cycle) is the gateway's
+   * bug: that answer becomes an internal error with a reference, the others of a batch go as they are.
    */
-  handleMessage(message: unknown, ctx: RequestContext): Promise<JsonRpcResponse | JsonRpcResponse[] | null> {
+  private toText(response: JsonRpcResponse | JsonRpcResponse[] | null): string | null {
+    if (response === null) return null;
+    try {
+      return JSON.stringify(response);
+    } catch {
+      const encodable = (r: JsonRpcResponse): JsonRpcResponse => {
+        try {
+          JSON.stringify(r);
+          return r;
+        } catch (error) {
+          return this.errorResponse(r.id, toRpcError(error, () => this.logFailure('answer could not be encoded', { id: r.id }, error)));
+        }
+      };
+      return JSON.stringify(Array.isArray(response) ? response.map(encodable) : encodable(response));
+    }
+  }
+
+  /** Logs an unexpected failure under a new reference, which the caller is given instead of the error. */
+  private logFailure(what: string, fields: Record<string, unknown>, error: unknown): string {
+    const reference = `error-${randomBytes(6).toString('hex')}`;
+    this.options.logger.error(what, { ...fields, reference, error });
+    return reference;
+  }
+
+  /** Handles a parsed message: a single request or a batch. */
+  handleMessage(message: unknown, ctx: RequestContext): Awaitable<JsonRpcResponse | JsonRpcResponse[] | null> {
     return Array.isArray(message) ? this.handleBatch(message, ctx) : this.handleRequest(message, ctx);
   }
 
@@ -106,7 +147,7 @@ export class Dispatcher {
     return answered.length > 0 ? answered : null;
   }
 
-  private async handleRequest(request: unknown, ctx: RequestContext): Promise<JsonRpcResponse | null> {
+  private handleRequest(request: unknown, ctx: RequestContext): Awaitable<JsonRpcResponse | null> {
     if (request === null || typeof request !== 'object' || Array.isArray(request)) {
       return this.errorResponse(null, invalidRequest('a request must be a JSON object'));
     }
@@ -116,7 +157,6 @@ export class Dispatcher {
       return this.errorResponse(null, invalidRequest('id must be a string, a number or null'));
     }
     const id = isNotification ? null : (r.id as JsonRpcId);
-    const answer = (response: JsonRpcResponse) => (isNotification ? null : response);
 
     // A malformed request is not a valid Request object, so it is no notification either: it is always answered (JSON-RPC 2.0, section 5).
     if (r.jsonrpc !== '2.0') return this.errorResponse(id, invalidRequest('jsonrpc must be exactly "2.0"'));
@@ -125,47 +165,65 @@ export class Dispatcher {
       return this.errorResponse(id, invalidRequest('params must be an object or an array when present'));
     }
 
-    const started = this.debug ? performance.now() : 0;
-    const source = ctx.remoteAddress ?? 'unknown';
-    let response: JsonRpcResponse;
+    const call: Call = { method: r.method, id, isNotification, ctx, source: ctx.remoteAddress ?? 'unknown', started: this.debug ? performance.now() : 0 };
+    let spec: MethodSpec;
+    let result: unknown;
     try {
-      const wait = this.options.failures?.retryAfterMs(source) ?? 0;
+      const wait = this.options.failures?.retryAfterMs(call.source) ?? 0;
       if (wait > 0) {
         throw new RpcError(ErrorCode.LimitExceeded, {
           message: `too many failed attempts from this address; try again in ${Math.ceil(wait / 1000)} s`,
           retryAfterSeconds: Math.ceil(wait / 1000),
         });
       }
-      const spec = this.lookup(r.method);
+      spec = this.lookup(call.method);
       const params = this.checkParams(spec, r.params);
       const handler = this.options.handlers[spec.name] as (p: unknown, c: RequestContext) => unknown;
-      const result = await handler(params, ctx);
-      this.checkResult(spec, result);
-      response = { jsonrpc: '2.0', id, result: result === undefined ? null : result };
+      result = handler(params, ctx);
     } catch (thrown) {
-      // The caller left and whatever it was waiting for gave up with its signal's reason: no one is
-      // told, and nothing failed on the gateway's side. Looked at only for what no layer turned into
-      // an error of its own (an HTTP request's signal is made on first use).
-      const left = !(thrown instanceof RpcError) && !(thrown instanceof DomainError) && ctx.signal.aborted && thrown === ctx.signal.reason;
-      if (left) this.options.logger.debug('caller went away', { method: r.method, transport: ctx.transport });
-      const error = toRpcError(left ? new ReviewInterruptedError('caller') : thrown, () => {
-        const reference = `error-${randomBytes(6).toString('hex')}`;
-        this.options.logger.error('handler failed', { method: r.method, reference, error: thrown });
-        return reference;
-      });
-      response = this.errorResponse(id, error);
-      const reason = (error.data as { reason?: unknown }).reason;
-      if (typeof reason === 'string' && AUTHENTICATION_FAILURES.has(reason)) this.options.failures?.recordFailure(source);
+      return this.failed(call, thrown);
     }
+    return result instanceof Promise
+      ? result.then(
+          (value: unknown) => this.succeeded(call, spec, value),
+          (thrown: unknown) => this.failed(call, thrown),
+        )
+      : this.succeeded(call, spec, result);
+  }
+
+  private succeeded(call: Call, spec: MethodSpec, result: unknown): JsonRpcResponse | null {
+    try {
+      this.checkResult(spec, result);
+    } catch (thrown) {
+      return this.failed(call, thrown);
+    }
+    return this.answer(call, { jsonrpc: '2.0', id: call.id, result: result === undefined ? null : result });
+  }
+
+  private failed(call: Call, thrown: unknown): JsonRpcResponse | null {
+    const { ctx, method } = call;
+    // The caller left and whatever it was waiting for gave up with its signal's reason: no one is
+    // told, and nothing failed on the gateway's side. Looked at only for what no layer turned into
+    // an error of its own (an HTTP request's signal is made on first use).
+    const left = !(thrown instanceof RpcError) && !(thrown instanceof DomainError) && ctx.signal.aborted && thrown === ctx.signal.reason;
+    if (left) this.options.logger.debug('caller went away', { method, transport: ctx.transport });
+    const error = toRpcError(left ? new ReviewInterruptedError('caller') : thrown, () => this.logFailure('handler failed', { method }, thrown));
+    const reason = (error.data as { reason?: unknown }).reason;
+    if (typeof reason === 'string' && AUTHENTICATION_FAILURES.has(reason)) this.options.failures?.recordFailure(call.source);
+    return this.answer(call, this.errorResponse(call.id, error));
+  }
+
+  /** The response, logged at debug level; null for a notification. */
+  private answer(call: Call, response: JsonRpcResponse): JsonRpcResponse | null {
     if (this.debug) {
       this.options.logger.debug('request', {
-        method: r.method,
-        transport: ctx.transport,
-        ms: Math.round((performance.now() - started) * 100) / 100,
+        method: call.method,
+        transport: call.ctx.transport,
+        ms: Math.round((performance.now() - call.started) * 100) / 100,
         ...(response.error ? { code: response.error.code } : {}),
       });
     }
-    return answer(response);
+    return call.isNotification ? null : response;
   }
 
   private lookup(method: string): MethodSpec {

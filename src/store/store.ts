@@ -1,4 +1,5 @@
 import type { AccessMode, AuditOutcome, Policy, ReviewKind } from '../../generated/types.js';
+import type { Awaitable } from '../awaitable.js';
 import type { KdfParams } from '../domain/wallet/secret-box.js';
 import type { KeyDerivationVersion } from '../domain/wallet/hd.js';
 
@@ -29,7 +30,8 @@ export interface KeyRecord {
 
 /**
  * Wallet persistence. Async so that a networked store (Postgres) fits the
- * same interface as the embedded SQLite one.
+ * same interface as the embedded SQLite one. The reads behind every session
+ * call (marked Awaitable) may answer without a promise, from memory.
  */
 export interface WalletStore {
   /** Inserts a wallet with its first keys atomically; throws WalletAlreadyExistsError on a taken name. */
@@ -48,7 +50,7 @@ export interface WalletStore {
   removeWallet(name: string): Promise<boolean>;
   listKeys(walletName: string): Promise<KeyRecord[]>;
   /** The public keys of the wallet's untainted keys, in index order: what session.list_keys shows (without building whole records). */
-  listUntaintedPublicKeys(walletName: string): Promise<string[]>;
+  listUntaintedPublicKeys(walletName: string): Awaitable<string[]>;
   countKeys(walletName: string): Promise<number>;
   findKey(walletName: string, publicKey: string): Promise<KeyRecord | undefined>;
   /**
@@ -96,12 +98,13 @@ export interface ApiTokenRecord {
   lastUsedAt: string | null;
 }
 
+/** Connections, permissions and API tokens; async as WalletStore, with the same Awaitable hot reads. */
 export interface SessionStore {
   /** Stores the connection, ending any previous one of the same wallet and host, in one transaction. */
   replaceConnection(connection: ConnectionRecord): Promise<void>;
   findConnection(tokenHash: string): Promise<ConnectionRecord | undefined>;
   /** findConnection and findPermissions of its wallet and host, read together (one statement on the hot path). */
-  findConnectionWithPermissions(tokenHash: string): Promise<{ connection: ConnectionRecord; permissions: PermissionRecord | undefined } | undefined>;
+  findConnectionWithPermissions(tokenHash: string): Awaitable<{ connection: ConnectionRecord; permissions: PermissionRecord | undefined } | undefined>;
   touchConnection(tokenHash: string, at: string): Promise<void>;
   deleteConnectionByToken(tokenHash: string): Promise<boolean>;
   deleteConnection(wallet: string, hostname: string): Promise<boolean>;
@@ -115,7 +118,7 @@ export interface SessionStore {
   listPermissions(wallet: string): Promise<PermissionRecord[]>;
 
   insertApiToken(token: ApiTokenRecord): Promise<void>;
-  findApiToken(tokenHash: string): Promise<ApiTokenRecord | undefined>;
+  findApiToken(tokenHash: string): Awaitable<ApiTokenRecord | undefined>;
   touchApiToken(id: string, at: string): Promise<void>;
   listApiTokens(): Promise<ApiTokenRecord[]>;
   deleteApiToken(id: string): Promise<boolean>;

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Awaitable } from '../awaitable.js';
 import type { Logger } from '../logger.js';
 import type { Door, RequestContext } from '../rpc/context.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
@@ -120,6 +121,19 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
   // CORS headers only mean something to a browser, and a browser always names its Origin on the
   // requests that need them (preflights and cross-origin POSTs). Bots and curl send no Origin, so
   // their answers skip these five headers: Node checks every header it writes, per response.
+  /** Hands the text to the dispatcher; `reply` gets the answer at once when it is ready at once. */
+  const handleText = (text: string, ctx: RequestContext, reply: (answer: string | null) => void, fail: (error: unknown) => void) => {
+    let answer: Awaitable<string | null>;
+    try {
+      answer = dispatcher.handleText(text, ctx);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (answer instanceof Promise) answer.then(reply, fail);
+    else reply(answer);
+  };
+
   const corsHeaders = (req: IncomingMessage, into: Record<string, string | number>): void => {
     if (!options.cors || req.headers.origin === undefined) return;
     into['access-control-allow-origin'] = req.headers.origin;
@@ -172,13 +186,12 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
   };
 
   const dispatch = (req: IncomingMessage, res: ServerResponse, ctx: HttpRequestContext, body: Buffer) => {
-    dispatcher.handleText(body.toString('utf8'), ctx).then(
-      (answer) => (answer === null ? send(req, res, 204, null) : send(req, res, 200, answer)),
-      (error: unknown) => {
-        logger.error('HTTP request failed', { error });
-        send(req, res, 500, rpcErrorBody(ErrorCode.InternalError, 'the request could not be handled'));
-      },
-    );
+    const reply = (answer: string | null) => (answer === null ? send(req, res, 204, null) : send(req, res, 200, answer));
+    const fail = (error: unknown) => {
+      logger.error('HTTP request failed', { error });
+      send(req, res, 500, rpcErrorBody(ErrorCode.InternalError, 'the request could not be handled'));
+    };
+    handleText(body.toString('utf8'), ctx, reply, fail);
   };
 
   /** POST /: checks, then reads the body with plain listeners (no promise per request) and dispatches it. */
@@ -309,6 +322,10 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
     const notify = (method: string, params: unknown) => {
       send(JSON.stringify({ jsonrpc: '2.0', method, params }));
     };
+    const answered = (answer: string | null) => {
+      if (answer !== null) send(answer);
+    };
+    const failed = (error: unknown) => logger.error('WebSocket message failed', { error });
     const ctx: RequestContext = {
       door: options.door,
       transport: 'ws',
@@ -324,12 +341,7 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
       }
       // ws hands over a Buffer (its default binaryType): decoded in place, not copied first.
       const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-      dispatcher
-        .handleText(text, ctx)
-        .then((answer) => {
-          if (answer !== null) send(answer);
-        })
-        .catch((error: unknown) => logger.error('WebSocket message failed', { error }));
+      handleText(text, ctx, answered, failed);
     });
     ws.on('error', (error) => logger.debug('WebSocket error', { message: error.message }));
     ws.on('close', () => {

@@ -1,3 +1,4 @@
+import type { Awaitable } from '../../awaitable.js';
 import type { CheckResult, LastBlock, NodeStatistics, SpamStatistics, SubmitResult } from '../../node/responses.js';
 import type { NetworkRecord, NetworkStore } from '../../store/store.js';
 import { InvalidParamError, NetworkInUseError, NetworkNotFoundError } from '../errors.js';
@@ -59,7 +60,7 @@ export function checkNodeUrls(nodes: readonly string[], path = '/nodes'): void {
  */
 export class Networks {
   /** The active network's client, or the promise of it while it is being made (one for all callers). */
-  private activeClient: Promise<NodeClient> | undefined;
+  private activeClient: Awaitable<NodeClient> | undefined;
 
   constructor(
     private readonly store: NetworkStore,
@@ -67,17 +68,22 @@ export class Networks {
     readonly active: string,
   ) {}
 
-  /** The node client of the active network. */
-  client(): Promise<NodeClient> {
+  /** The node client of the active network; once made, without a promise. */
+  client(): Awaitable<NodeClient> {
     if (!this.activeClient) {
       // Concurrent first callers share one client: each making its own left all but one unclosed,
       // and split the chain view and spam tally that transactions keep per client.
       const made = this.require(this.active).then((network) => this.factory(network.nodes));
       this.activeClient = made;
-      // A failed lookup is not kept: the next caller tries again.
-      made.catch(() => {
-        if (this.activeClient === made) this.activeClient = undefined;
-      });
+      made.then(
+        (client) => {
+          if (this.activeClient === made) this.activeClient = client;
+        },
+        // A failed lookup is not kept: the next caller tries again.
+        () => {
+          if (this.activeClient === made) this.activeClient = undefined;
+        },
+      );
     }
     return this.activeClient;
   }
@@ -129,7 +135,7 @@ export class Networks {
   private async dropClient(): Promise<void> {
     const client = this.activeClient;
     this.activeClient = undefined;
-    await (await client?.catch(() => undefined))?.close();
+    await (await Promise.resolve(client).catch(() => undefined))?.close();
   }
 
   private async require(name: string): Promise<NetworkRecord> {

@@ -1,3 +1,4 @@
+import { then, type Awaitable } from '../../awaitable.js';
 import { hash, randomBytes } from 'node:crypto';
 import type { AccessMode } from '../../../generated/types.js';
 import type { ApiTokenRecord, ConnectionRecord, PermissionRecord, SessionStore, WalletStore } from '../../store/store.js';
@@ -126,16 +127,21 @@ export class Sessions {
     await this.store.deleteConnectionByToken(hashToken(token));
   }
 
-  /** Checks a token (connection or API) and the Origin, and returns who is calling. */
-  async resolve(token: string, origin: string | undefined): Promise<Session> {
+  /**
+   * Checks a token (connection or API) and the Origin, and returns who is calling: without a
+   * promise when the store answers from memory and no last-use time is due. May throw at once.
+   */
+  resolve(token: string, origin: string | undefined): Awaitable<Session> {
     const hash = hashToken(token);
     const now = this.now();
     // The connection and its permissions in one read: the hot path of every session method.
-    const found = await this.store.findConnectionWithPermissions(hash);
-    if (found && sameHash(found.connection.tokenHash, hash)) return this.connectionSession(found.connection, found.permissions, origin, now);
-    const api = await this.store.findApiToken(hash);
-    if (api && sameHash(api.tokenHash, hash)) return this.apiSession(api, origin, now);
-    throw unknownTokenError();
+    return then(this.store.findConnectionWithPermissions(hash), (found) => {
+      if (found && sameHash(found.connection.tokenHash, hash)) return this.connectionSession(found.connection, found.permissions, origin, now);
+      return then(this.store.findApiToken(hash), (api) => {
+        if (api && sameHash(api.tokenHash, hash)) return this.apiSession(api, origin, now);
+        throw unknownTokenError();
+      });
+    });
   }
 
   async getPermissions(token: string, origin: string | undefined): Promise<Permissions> {
@@ -161,15 +167,17 @@ export class Sessions {
   }
 
   /** session.list_keys: needs read access; tainted keys and keys outside the session's restriction are never shown. */
-  async listKeys(token: string, origin: string | undefined): Promise<string[]> {
-    const session = await this.resolve(token, origin);
-    if (session.permissions.public_keys === 'none') throw new PermissionDeniedError('a "read" access on public keys is required');
-    // Only the public keys are read: building whole key records (metadata parsed from JSON) for
-    // every key on every call cost ~1 ms per call for a wallet of 1,000 keys.
-    const untainted = await this.wallets.listUntaintedPublicKeys(session.wallet);
-    if (session.keys === null) return untainted;
-    const allowed = new Set(session.keys);
-    return untainted.filter((k) => allowed.has(k));
+  listKeys(token: string, origin: string | undefined): Awaitable<string[]> {
+    return then(this.resolve(token, origin), (session) => {
+      if (session.permissions.public_keys === 'none') throw new PermissionDeniedError('a "read" access on public keys is required');
+      // Only the public keys are read: building whole key records (metadata parsed from JSON) for
+      // every key on every call cost ~1 ms per call for a wallet of 1,000 keys.
+      return then(this.wallets.listUntaintedPublicKeys(session.wallet), (untainted) => {
+        if (session.keys === null) return untainted;
+        const allowed = new Set(session.keys);
+        return untainted.filter((k) => allowed.has(k));
+      });
+    });
   }
 
   // ---- operator side
@@ -245,7 +253,7 @@ export class Sessions {
    * the session comes back as a value, and resolve() hands it on without the extra turns of the
    * microtask queue that returning a promise from an async function costs.
    */
-  private connectionSession(connection: ConnectionRecord, permissions: PermissionRecord | undefined, origin: string | undefined, now: Date): Session | Promise<Session> {
+  private connectionSession(connection: ConnectionRecord, permissions: PermissionRecord | undefined, origin: string | undefined, now: Date): Awaitable<Session> {
     const idle = now.getTime() - Date.parse(connection.lastUsedAt);
     if (idle >= this.options.connectionIdleMs) {
       return this.store.deleteConnectionByToken(connection.tokenHash).then(() => {
@@ -265,7 +273,7 @@ export class Sessions {
   }
 
   /** The session of an API token; not async, as connectionSession. */
-  private apiSession(token: ApiTokenRecord, origin: string | undefined, now: Date): Session | Promise<Session> {
+  private apiSession(token: ApiTokenRecord, origin: string | undefined, now: Date): Awaitable<Session> {
     if (token.expiresAt !== null && Date.parse(token.expiresAt) <= now.getTime()) throw unknownTokenError();
     // API tokens are for back-office systems; a browser page presenting one has no business holding it.
     if (origin !== undefined) throw new AuthenticationError('origin_mismatch', 'API tokens are not accepted from browser pages (the request has an Origin header)');

@@ -1,3 +1,4 @@
+import { then, type Awaitable } from '../../awaitable.js';
 import { schema_TransactionCommand } from '../../../generated/validators.js';
 import { linkedController, signalOf, type LazySignal, type LinkedController } from '../../abort.js';
 import { TransactionFailedError } from '../../node/errors.js';
@@ -158,9 +159,8 @@ export class Transactions {
    * The active network's chain id. The signal is only made when the node must
    * be asked: making one per request cost more than the rest of the answer.
    */
-  async chainId(signal: LazySignal): Promise<string> {
-    const client = await this.networks.client();
-    return client.knownChainId() ?? client.chainId(signalOf(signal));
+  chainId(signal: LazySignal): Awaitable<string> {
+    return then(this.networks.client(), (client) => client.knownChainId() ?? client.chainId(signalOf(signal)));
   }
 
   async send(request: TransactionRequest, mode: SendingMode): Promise<{ receivedAt: string; sentAt: string; txHash: string }> {

@@ -131,7 +131,7 @@ export class SqliteSessionStore implements SessionStore {
     return row ? toConnection(row) : undefined;
   }
 
-  async findConnectionWithPermissions(tokenHash: string): Promise<ConnectionWithPermissions | undefined> {
+  findConnectionWithPermissions(tokenHash: string): ConnectionWithPermissions | undefined {
     return this.connections.get(tokenHash, () => {
       const row = this.s.findConnectionWithPermissions.get(tokenHash) as (ConnectionRow & { public_keys: AccessMode | null; keys: string | null }) | undefined;
       if (!row) return undefined;
@@ -181,7 +181,7 @@ export class SqliteSessionStore implements SessionStore {
     this.s.insertApiToken.run({ ...t, keys: t.keys === null ? null : JSON.stringify(t.keys) });
   }
 
-  async findApiToken(tokenHash: string): Promise<ApiTokenRecord | undefined> {
+  findApiToken(tokenHash: string): ApiTokenRecord | undefined {
     return this.apiTokens.get(tokenHash, () => {
       const row = this.s.findApiToken.get(tokenHash) as ApiTokenRow | undefined;
       return row ? toApiToken(row) : undefined;

@@ -173,7 +173,7 @@ class SqliteWalletStore implements WalletStore {
     return (this.statements.listKeys.all(walletName) as KeyRow[]).map(toKey);
   }
 
-  async listUntaintedPublicKeys(walletName: string): Promise<string[]> {
+  listUntaintedPublicKeys(walletName: string): string[] {
     return this.untaintedKeys.get(walletName, () => this.statements.listUntaintedPublicKeys.all(walletName) as string[]) as string[];
   }
 

@@ -1,0 +1,12 @@
+/**
+ * A value, or a promise of it. The hot reads (a token's session, a wallet's public keys, the chain
+ * id) are answered from memory most of the time; returned this way they reach the caller without
+ * a promise and the turns of the microtask queue that each one costs. Code that does not care
+ * simply awaits it.
+ */
+export type Awaitable<T> = T | Promise<T>;
+
+/** Applies `next` to the value now when there is one, or when the promise settles. */
+export function then<T, U>(value: Awaitable<T>, next: (value: T) => Awaitable<U>): Awaitable<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
