@@ -19,7 +19,7 @@ const { startGateway } = await load('gateway.js');
 const logger = createLogger('error');
 const config = defaultConfig({ dataDir: tempDataDir('door-only'), host: '127.0.0.1', port: 0, adminPort: 0, logLevel: 'error' });
 const gateway = process.argv[2] === 'with-gateway' ? await startGateway(config, { logger }) : undefined;
-const handlers = { 'session.get_chain_id': async () => ({ chainID: 'wallet-gateway-devnet' }) };
+const handlers = { 'session.get_chain_id': () => ({ chainID: 'wallet-gateway-devnet' }) };
 const dispatcher = new Dispatcher({ door: 'application', handlers, logger, maxBatch: config.maxBatch, validateResults: false });
 const door = await startHttpDoor({ door: 'application', host: '127.0.0.1', port: 0, dispatcher, logger, limits: config.limits, documentJson: '{}', cors: true });
 

@@ -1,7 +1,7 @@
 /**
  * Profiles the gateway (the same V8 sampler as --cpu-prof, limited to the load window)
  * while one session method is loaded over HTTP (autocannon) or WebSocket:
- *   node bench/tools/profile-rpc.mjs OUT.cpuprofile [method] [seconds] [http|ws]
+ *   node bench/tools/profile-rpc.mjs OUT.cpuprofile [method] [seconds] [http|ws|ws100]
  *   node bench/tools/profile-top.mjs OUT.cpuprofile
  */
 import { join, resolve } from 'node:path';
@@ -13,8 +13,8 @@ const gw = await startGatewayChild(tempDataDir('prof'), {}, { name: 'gateway' })
 const app = await prepareApp(gw);
 const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: method === 'session.list_keys' ? { token: app.token } : {} });
 const load = (durationS) =>
-  transport === 'ws'
-    ? runLoad(join(BENCH, 'load', 'ws-load.mjs'), { url: gw.applicationUrl.replace(/^http/, 'ws'), body, connections: 1, depth: 32, durationS }, { server: gw })
+  transport === 'ws' || transport === 'ws100'
+    ? runLoad(join(BENCH, 'load', 'ws-load.mjs'), { url: gw.applicationUrl.replace(/^http/, 'ws'), body, ...(transport === 'ws' ? { connections: 1, depth: 32 } : { connections: 100, depth: 1 }), durationS }, { server: gw })
     : runLoad(join(BENCH, 'load', 'http-load.mjs'), { url: gw.applicationUrl, body, connections: 16, durationS }, { server: gw });
 await load(1);
 await gw.ask('profile-start');
