@@ -343,12 +343,12 @@ export class VegaNodeClient {
     return value;
   }
 
-  /** The health snapshot to pick from: the cached one when fresh and not exhausted, else a new round of probes. */
   /** A snapshot to pick from without probing again: younger than the TTL and not emptied by failures. */
   #fresh(s: Snapshot | null): s is Snapshot {
     return s !== null && !s.exhausted && Date.now() - s.takenAt < this.#ttlMs;
   }
 
+  /** The health snapshot to pick from: the cached one when fresh and not exhausted, else a new round of probes. */
   async #current(caller?: AbortSignal): Promise<Snapshot> {
     const s = this.#snapshot;
     if (this.#fresh(s)) return s;
