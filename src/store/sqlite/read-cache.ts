@@ -24,13 +24,24 @@ export const OTHER_WRITERS_CHECK_MS = 100;
 export class ChangeWatch {
   #stamp = 0;
   #seen: number;
-  #checkedAt: number;
+  /** Set every OTHER_WRITERS_CHECK_MS by a timer: the next read looks at the counter. A flag, not a clock read per cached read. */
+  #due = false;
   readonly #counter: Database.Statement;
+  readonly #timer: NodeJS.Timeout;
 
   constructor(db: Database.Database) {
     this.#counter = db.prepare('SELECT n FROM data_changes WHERE id = 1').pluck();
     this.#seen = this.#counter.get() as number;
-    this.#checkedAt = performance.now();
+    this.#timer = setInterval(() => {
+      this.#due = true;
+    }, OTHER_WRITERS_CHECK_MS);
+    // It must not keep the process alive.
+    this.#timer.unref();
+  }
+
+  /** Stops the timer; called when the database closes. */
+  close(): void {
+    clearInterval(this.#timer);
   }
 
   /** A write of ours: the caches start over, and the count it added is ours, not another writer's. */
@@ -44,9 +55,8 @@ export class ChangeWatch {
   }
 
   stamp(): number {
-    const now = performance.now();
-    if (now - this.#checkedAt < OTHER_WRITERS_CHECK_MS) return this.#stamp;
-    this.#checkedAt = now;
+    if (!this.#due) return this.#stamp;
+    this.#due = false;
     const count = this.#counter.get() as number;
     if (count !== this.#seen) {
       this.#seen = count;

@@ -236,6 +236,8 @@ export class SqliteStore implements Store {
   readonly audit: SqliteAuditStore;
   readonly schemaVersion: number;
 
+  /** Notices writes behind the read caches; its timer stops when the store closes. */
+  private readonly watch: ChangeWatch;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -243,7 +245,7 @@ export class SqliteStore implements Store {
     file?: string,
   ) {
     this.schemaVersion = migrate(db);
-    const watch = new ChangeWatch(db);
+    const watch = (this.watch = new ChangeWatch(db));
     this.wallets = new SqliteWalletStore(db, watch);
     this.networks = new SqliteNetworkStore(db);
     this.sessions = new SqliteSessionStore(db, watch);
@@ -277,6 +279,7 @@ export class SqliteStore implements Store {
     this.closing ??= (async () => {
       // Audit events still waiting for their group commit are written, not lost, and the writer thread ends first.
       await this.audit.close();
+      this.watch.close();
       if (this.db.open) this.db.close();
     })();
     return this.closing;
