@@ -4,7 +4,8 @@
  * Talks to the harness over the IPC channel: 'ready' once both doors listen,
  * 'memory' answers process.memoryUsage() (after a full GC when --expose-gc is
  * on), 'cpu' answers process.cpuUsage(), 'profile-start' / 'profile-stop' record a CPU
- * profile of a window (the same sampler as --cpu-prof), 'stop' closes the gateway and
+ * profile of a window (the same sampler as --cpu-prof), 'heap-start' / 'heap-stop' a sampled
+ * allocation profile of a window (collected objects included), 'stop' closes the gateway and
  * exits (which also writes a --cpu-prof profile when the process was started with it).
  */
 import { writeFileSync } from 'node:fs';
@@ -37,6 +38,18 @@ process.on('message', async (message) => {
       process.send({ id: message.id });
     } else if (message.type === 'profile-stop') {
       const { profile } = await post('Profiler.stop');
+      writeFileSync(message.path, JSON.stringify(profile));
+      profiler.disconnect();
+      process.send({ id: message.id, path: message.path });
+    } else if (message.type === 'heap-start') {
+      // Allocation sampling, garbage included: what the window allocated, not what it kept.
+      profiler ??= new Session();
+      profiler.connect();
+      await post('HeapProfiler.enable');
+      await post('HeapProfiler.startSampling', { samplingInterval: message.intervalBytes ?? 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      process.send({ id: message.id });
+    } else if (message.type === 'heap-stop') {
+      const { profile } = await post('HeapProfiler.stopSampling');
       writeFileSync(message.path, JSON.stringify(profile));
       profiler.disconnect();
       process.send({ id: message.id, path: message.path });
