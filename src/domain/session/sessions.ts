@@ -1,6 +1,6 @@
-import { then, type Awaitable } from '../../awaitable.js';
 import { hash, randomBytes } from 'node:crypto';
 import type { AccessMode } from '../../../generated/types.js';
+import { then, type Awaitable } from '../../awaitable.js';
 import type { ApiTokenRecord, ConnectionRecord, PermissionRecord, SessionStore, WalletStore } from '../../store/store.js';
 import {
   ApiTokenNotFoundError,

@@ -1,6 +1,6 @@
-import { then, type Awaitable } from '../../awaitable.js';
 import { schema_TransactionCommand } from '../../../generated/validators.js';
 import { linkedController, signalOf, type LazySignal, type LinkedController } from '../../abort.js';
+import { then, type Awaitable } from '../../awaitable.js';
 import { TransactionFailedError } from '../../node/errors.js';
 import type { KeyRecord, WalletStore } from '../../store/store.js';
 import { signMessageWithKey, transactionSigningMessage } from '../crypto/ed25519.js';
