@@ -1,0 +1,59 @@
+/**
+ * In-process cost of one request through the application door's dispatcher, with the real
+ * handlers and store (no network): Dispatcher.handleText in a loop, for session.get_chain_id and
+ * session.list_keys with a connected application's token.
+ *   node bench/tools/dispatch-loop.mjs        (BENCH_DIST=<dir> for another build)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DIST } from '../lib/common.mjs';
+import { HOSTNAME, PASSPHRASE, benchPolicy } from '../lib/setup.mjs';
+
+const load = (path) => import(pathToFileURL(join(process.env.BENCH_DIST ?? DIST, 'src', ...path.split('/'))).href);
+const { defaultConfig } = await load('config.js');
+const { startGateway } = await load('gateway.js');
+const { createLogger } = await load('logger.js');
+const { Dispatcher } = await load('rpc/dispatcher.js');
+
+// The application door's dispatcher is not exported: take it from its first call.
+let dispatcher;
+const handleText = Dispatcher.prototype.handleText;
+Dispatcher.prototype.handleText = function (text, ctx) {
+  if (ctx.door === 'application') dispatcher ??= this;
+  return handleText.call(this, text, ctx);
+};
+
+const dataDir = mkdtempSync(join(tmpdir(), 'wallet-gateway-dispatch-loop-'));
+const gateway = await startGateway(defaultConfig({ dataDir, host: '127.0.0.1', port: 0, adminPort: 0, logLevel: 'error' }), { logger: createLogger('error') });
+async function call(url, method, params, token) {
+  const headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const reply = await (await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })).json();
+  if (reply.error) throw new Error(`${method}: ${JSON.stringify(reply.error)}`);
+  return reply.result;
+}
+await call(gateway.operatorUrl, 'admin.create_wallet', { wallet: 'bench-wallet', passphrase: PASSPHRASE }, gateway.adminToken);
+await call(gateway.operatorUrl, 'admin.set_policy', { policy: benchPolicy('bench-wallet') }, gateway.adminToken);
+const { token } = await call(gateway.applicationUrl, 'session.connect_wallet', { hostname: HOSTNAME });
+await call(gateway.applicationUrl, 'session.request_permissions', { token, requestedPermissions: { public_keys: 'read' } });
+
+const ctx = { door: 'application', transport: 'ws', origin: undefined, remoteAddress: '127.0.0.1', signal: new AbortController().signal, notify: undefined };
+for (const method of ['session.get_chain_id', 'session.list_keys']) {
+  const text = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: method === 'session.list_keys' ? { token } : {} });
+  const perCall = [];
+  for (let round = 0; round < 7; round++) {
+    const n = 200_000;
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      const answer = dispatcher.handleText(text, ctx);
+      if (answer instanceof Promise) await answer;
+    }
+    perCall.push(Number(process.hrtime.bigint() - started) / n / 1000);
+  }
+  perCall.sort((a, b) => a - b);
+  console.log(`${method.padEnd(22)} ${perCall[3].toFixed(2)} µs per call (median of 7 rounds of 200,000)`);
+}
+await gateway.close();
+rmSync(dataDir, { recursive: true, force: true });
+process.exit(0);
