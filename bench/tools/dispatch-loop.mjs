@@ -1,7 +1,8 @@
 /**
  * In-process cost of one request through the application door's dispatcher, with the real
  * handlers and store (no network): Dispatcher.handleText in a loop, for session.get_chain_id and
- * session.list_keys with a connected application's token.
+ * session.list_keys with a connected application's token, from a one-off caller and from a
+ * connection that keeps its token's hash.
  *   node bench/tools/dispatch-loop.mjs        (BENCH_DIST=<dir> for another build)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,8 @@ const { defaultConfig } = await load('config.js');
 const { startGateway } = await load('gateway.js');
 const { createLogger } = await load('logger.js');
 const { Dispatcher } = await load('rpc/dispatcher.js');
+// Builds from before the token memo have no token-hash-memo.js: their contexts go without one.
+const TokenHashMemo = await load('token-hash-memo.js').then((m) => m.TokenHashMemo, () => undefined);
 
 // The application door's dispatcher is not exported: take it from its first call.
 let dispatcher;
@@ -38,8 +41,12 @@ await call(gateway.operatorUrl, 'admin.set_policy', { policy: benchPolicy('bench
 const { token } = await call(gateway.applicationUrl, 'session.connect_wallet', { hostname: HOSTNAME });
 await call(gateway.applicationUrl, 'session.request_permissions', { token, requestedPermissions: { public_keys: 'read' } });
 
-const ctx = { door: 'application', transport: 'ws', origin: undefined, remoteAddress: '127.0.0.1', signal: new AbortController().signal, notify: undefined };
-for (const method of ['session.get_chain_id', 'session.list_keys']) {
+// One context per caller shape: a one-off caller, and a connection that keeps its token's hash (as a WebSocket or keep-alive one).
+const contexts = {
+  '': { door: 'application', transport: 'ws', origin: undefined, remoteAddress: '127.0.0.1', signal: new AbortController().signal, tokenHashes: undefined, notify: undefined },
+};
+if (TokenHashMemo) contexts[', on a connection'] = { ...contexts[''], tokenHashes: new TokenHashMemo() };
+for (const [what, ctx] of Object.entries(contexts)) for (const method of ['session.get_chain_id', 'session.list_keys']) {
   const text = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: method === 'session.list_keys' ? { token } : {} });
   const perCall = [];
   for (let round = 0; round < 7; round++) {
@@ -52,7 +59,7 @@ for (const method of ['session.get_chain_id', 'session.list_keys']) {
     perCall.push(Number(process.hrtime.bigint() - started) / n / 1000);
   }
   perCall.sort((a, b) => a - b);
-  console.log(`${method.padEnd(22)} ${perCall[3].toFixed(2)} µs per call (median of 7 rounds of 200,000)`);
+  console.log(`${`${method}${what}`.padEnd(40)} ${perCall[3].toFixed(2)} µs per call (median of 7 rounds of 200,000)`);
 }
 await gateway.close();
 rmSync(dataDir, { recursive: true, force: true });

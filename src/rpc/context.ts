@@ -1,3 +1,5 @@
+import type { TokenHashMemo } from '../token-hash-memo.js';
+
 /** Which door a request came through: the application door or the operator door. */
 export type Door = 'application' | 'operator';
 
@@ -10,6 +12,8 @@ export interface RequestContext {
   readonly remoteAddress: string | undefined;
   /** Aborted when the caller goes away (HTTP connection or WebSocket closed). */
   readonly signal: AbortSignal;
+  /** The hash of the last token this request's connection presented (one memo per connection); none for a one-off caller. */
+  readonly tokenHashes: TokenHashMemo | undefined;
   /** Pushes a notification to this caller; only WebSocket callers can receive them. */
   readonly notify: ((method: string, params: unknown) => void) | undefined;
 }

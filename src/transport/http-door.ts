@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Awaitable } from '../awaitable.js';
 import type { Logger } from '../logger.js';
+import { TokenHashMemo } from '../token-hash-memo.js';
 import type { Door, RequestContext } from '../rpc/context.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
 import { ErrorCode, RpcError } from '../rpc/errors.js';
@@ -75,6 +76,9 @@ function isJsonContentType(header: string | undefined): boolean {
   return type === JSON_TYPE || (type !== undefined && type.startsWith('application/') && type.endsWith('+json'));
 }
 
+/** One token memo per HTTP connection: a keep-alive client sends its token again with every request. */
+const tokenMemos = new WeakMap<Socket, TokenHashMemo>();
+
 /**
  * The context of one HTTP request. Its `signal` (aborted when the caller goes away before its
  * answer) is made on first use, together with the listener that aborts it: most methods
@@ -91,7 +95,18 @@ class HttpRequestContext implements RequestContext {
     readonly origin: string | undefined,
     readonly remoteAddress: string | undefined,
     private readonly res: ServerResponse,
+    private readonly socket: Socket,
   ) {}
+
+  /** The memo of the keep-alive connection this request came on, made when a token first needs it. */
+  get tokenHashes(): TokenHashMemo {
+    let memo = tokenMemos.get(this.socket);
+    if (memo === undefined) {
+      memo = new TokenHashMemo();
+      tokenMemos.set(this.socket, memo);
+    }
+    return memo;
+  }
 
   get signal(): AbortSignal {
     if (!this.abort) {
@@ -196,7 +211,7 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
 
   /** POST /: checks, then reads the body with plain listeners (no promise per request) and dispatches it. */
   const handlePost = (req: IncomingMessage, res: ServerResponse) => {
-    const ctx = new HttpRequestContext(options.door, req.headers.origin, req.socket.remoteAddress, res);
+    const ctx = new HttpRequestContext(options.door, req.headers.origin, req.socket.remoteAddress, res, req.socket);
     if (!admit(req, (status, body, headers) => send(req, res, status, body, headers))) return;
     // Requiring JSON also makes browsers send a CORS preflight first, so a page cannot post a "simple" form request here.
     if (!isJsonContentType(req.headers['content-type'])) {
@@ -332,6 +347,7 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
       origin: req.headers.origin,
       remoteAddress: req.socket.remoteAddress,
       signal: abort.signal,
+      tokenHashes: new TokenHashMemo(),
       notify,
     };
     ws.on('message', (data: RawData, isBinary: boolean) => {

@@ -40,7 +40,7 @@ const handlers = {
 const logs: string[] = [];
 const logger = createLogger('error', (line) => logs.push(line));
 const dispatcher = new Dispatcher({ door: 'application', handlers, logger, maxBatch: 10, validateResults: false });
-const ctx: RequestContext = { door: 'application', transport: 'ws', origin: undefined, remoteAddress: '127.0.0.1', signal: new AbortController().signal, notify: undefined };
+const ctx: RequestContext = { door: 'application', transport: 'ws', origin: undefined, remoteAddress: '127.0.0.1', signal: new AbortController().signal, tokenHashes: undefined, notify: undefined };
 const request = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'session.get_chain_id', params: {} });
 
 let door: HttpDoor;

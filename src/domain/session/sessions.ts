@@ -1,6 +1,8 @@
 import { hash, randomBytes } from 'node:crypto';
 import type { AccessMode } from '../../../generated/types.js';
 import { then, type Awaitable } from '../../awaitable.js';
+import { sameString } from '../../constant-time.js';
+import type { TokenHashMemo } from '../../token-hash-memo.js';
 import type { ApiTokenRecord, ConnectionRecord, PermissionRecord, SessionStore, WalletStore } from '../../store/store.js';
 import {
   ApiTokenNotFoundError,
@@ -81,16 +83,10 @@ function timeOf(iso: string): number {
   return ms;
 }
 
-/**
- * Hashes compared in constant time, so that timing says nothing about how
- * close a guess was. A loop over the hex digits: timingSafeEqual needs two
- * Buffers decoded per request, several times the cost.
- */
-function sameHash(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return difference === 0;
+/** Who presents a token: the request's Origin, and its connection's memo of the last token's hash when the connection keeps one. */
+export interface Caller {
+  readonly origin: string | undefined;
+  readonly tokenHashes?: TokenHashMemo | undefined;
 }
 
 /**
@@ -145,29 +141,30 @@ export class Sessions {
    * Checks a token (connection or API) and the Origin, and returns who is calling: without a
    * promise when the store answers from memory and no last-use time is due. May throw at once.
    */
-  resolve(token: string, origin: string | undefined): Awaitable<Session> {
-    const hash = hashToken(token);
+  resolve(token: string, caller: Caller): Awaitable<Session> {
+    const hash = caller.tokenHashes ? caller.tokenHashes.hashOf(token, hashToken) : hashToken(token);
+    const { origin } = caller;
     const now = this.now();
     // The connection and its permissions in one read: the hot path of every session method.
     return then(this.store.findConnectionWithPermissions(hash), (found) => {
-      if (found && sameHash(found.connection.tokenHash, hash)) return this.connectionSession(found.connection, found.permissions, origin, now);
+      if (found && sameString(found.connection.tokenHash, hash)) return this.connectionSession(found.connection, found.permissions, origin, now);
       return then(this.store.findApiToken(hash), (api) => {
-        if (api && sameHash(api.tokenHash, hash)) return this.apiSession(api, origin, now);
+        if (api && sameString(api.tokenHash, hash)) return this.apiSession(api, origin, now);
         throw unknownTokenError();
       });
     });
   }
 
-  async getPermissions(token: string, origin: string | undefined): Promise<Permissions> {
-    return (await this.resolve(token, origin)).permissions;
+  async getPermissions(token: string, caller: Caller): Promise<Permissions> {
+    return (await this.resolve(token, caller)).permissions;
   }
 
   /**
    * session.request_permissions: an omitted permission is revoked. Asking for
    * what is already granted needs no review.
    */
-  async requestPermissions(token: string, requested: Partial<Permissions>, origin: string | undefined, signal: AbortSignal): Promise<Permissions> {
-    const session = await this.resolve(token, origin);
+  async requestPermissions(token: string, requested: Partial<Permissions>, caller: Caller, signal: AbortSignal): Promise<Permissions> {
+    const session = await this.resolve(token, caller);
     if (session.type === 'api' || session.hostname === null) throw new FixedPermissionsError();
     const wanted: Permissions = { public_keys: requested.public_keys ?? 'none' };
     if (wanted.public_keys === session.permissions.public_keys) return wanted;
@@ -181,8 +178,8 @@ export class Sessions {
   }
 
   /** session.list_keys: needs read access; tainted keys and keys outside the session's restriction are never shown. */
-  listKeys(token: string, origin: string | undefined): Awaitable<string[]> {
-    return then(this.resolve(token, origin), (session) => {
+  listKeys(token: string, caller: Caller): Awaitable<string[]> {
+    return then(this.resolve(token, caller), (session) => {
       if (session.permissions.public_keys === 'none') throw new PermissionDeniedError('a "read" access on public keys is required');
       // Only the public keys are read: building whole key records (metadata parsed from JSON) for
       // every key on every call cost ~1 ms per call for a wallet of 1,000 keys.

@@ -8,7 +8,7 @@ import { randomUint64 } from '../crypto/random-pool.js';
 import { InvalidParamError, KeyNotAllowedError, KeyTaintedError, NodeRejectedTransactionError, ReviewClosedError } from '../errors.js';
 import type { NodeClient, Networks, SendingMode } from '../network/networks.js';
 import type { ReviewService } from '../review/review-service.js';
-import type { Session, Sessions } from '../session/sessions.js';
+import type { Caller, Session, Sessions } from '../session/sessions.js';
 import { decodeCommand, encodeCommand, isSupportedCommand } from '../vega/command-codec.js';
 import { newTid } from '../vega/pow.js';
 import { STRICT_UTF8 } from '../vega/wire.js';
@@ -35,7 +35,8 @@ export interface TransactionRequest {
   token: string;
   publicKey: string;
   encodedTransaction: string;
-  origin: string | undefined;
+  /** Who asks: its Origin, and its connection's token memo. */
+  caller: Caller;
   /** The caller's signal: a function when making it costs (HTTP), as most transactions never wait. */
   signal: LazySignal;
 }
@@ -225,7 +226,7 @@ export class Transactions {
   private async prepareAndBuildUnder(request: TransactionRequest, purpose: SendingMode | 'sign' | 'check'): Promise<{ built: Built; client: NodeClient }> {
     // Bad input is refused before anything else, whoever sends it.
     const command = parseCommand(request.encodedTransaction);
-    const session = await this.sessions.resolve(request.token, request.origin);
+    const session = await this.sessions.resolve(request.token, request.caller);
     const key = await this.authorise(session, request.publicKey);
     await this.reviews.request(
       {

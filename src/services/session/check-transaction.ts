@@ -5,4 +5,4 @@ import type { ServiceDeps } from '../deps.js';
 export const checkTransaction =
   ({ transactions }: ServiceDeps): Handler<'session.check_transaction', RequestContext> =>
   ({ token, publicKey, encodedTransaction }, ctx) =>
-    transactions.check({ token, publicKey, encodedTransaction, origin: ctx.origin, signal: () => ctx.signal });
+    transactions.check({ token, publicKey, encodedTransaction, caller: ctx, signal: () => ctx.signal });

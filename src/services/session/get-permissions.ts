@@ -5,4 +5,4 @@ import type { ServiceDeps } from '../deps.js';
 export const getPermissions =
   ({ sessions }: ServiceDeps): Handler<'session.get_permissions', RequestContext> =>
   ({ token }, ctx) =>
-    sessions.getPermissions(token, ctx.origin);
+    sessions.getPermissions(token, ctx);

@@ -5,4 +5,4 @@ import type { ServiceDeps } from '../deps.js';
 export const listKeys =
   ({ sessions }: ServiceDeps): Handler<'session.list_keys', RequestContext> =>
   ({ token }, ctx) =>
-    sessions.listKeys(token, ctx.origin);
+    sessions.listKeys(token, ctx);

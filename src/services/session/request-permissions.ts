@@ -5,5 +5,5 @@ import type { ServiceDeps } from '../deps.js';
 export const requestPermissions =
   ({ sessions }: ServiceDeps): Handler<'session.request_permissions', RequestContext> =>
   async ({ token, requestedPermissions }, ctx) => ({
-    permissions: await sessions.requestPermissions(token, requestedPermissions, ctx.origin, ctx.signal),
+    permissions: await sessions.requestPermissions(token, requestedPermissions, ctx, ctx.signal),
   });

@@ -5,4 +5,4 @@ import type { ServiceDeps } from '../deps.js';
 export const sendTransaction =
   ({ transactions }: ServiceDeps): Handler<'session.send_transaction', RequestContext> =>
   ({ token, publicKey, sendingMode, encodedTransaction }, ctx) =>
-    transactions.send({ token, publicKey, encodedTransaction, origin: ctx.origin, signal: () => ctx.signal }, sendingMode);
+    transactions.send({ token, publicKey, encodedTransaction, caller: ctx, signal: () => ctx.signal }, sendingMode);
