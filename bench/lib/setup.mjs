@@ -25,6 +25,14 @@ export const encodedOrder = () =>
     }),
   ).toString('base64');
 
+/**
+ * The development node the signing loads run against: proof of work of difficulty 0, and a block
+ * every 25 ms. The node allows a key 2 transactions per block, so the load's 256 keys allow
+ * 256 × 2 × 40 = 20,480 signatures/s, about twice what the gateway reaches here. With 50 ms
+ * blocks (10,240/s) runs at 8,000+/s had keys refused (2001) whenever a block came late.
+ */
+export const SIGNING_DEVNET = { blockTimeMs: 25, powDifficulty: 0 };
+
 /** A fresh data directory under the system's temp directory. */
 export function tempDataDir(tag) {
   return mkdtempSync(join(tmpdir(), `wallet-gateway-bench-${tag}-`));

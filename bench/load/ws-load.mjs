@@ -8,7 +8,8 @@
  * an unknown id counts as an error). Latency is measured per request from
  * send to answer.
  *
- * Sends back { requests, rps, p50, p99, errors } over IPC.
+ * Sends back { requests, rps, p50, p99, errors, codes } over IPC; codes counts the JSON-RPC
+ * error codes of the answers that were errors.
  */
 import WebSocket from 'ws';
 import { quantiles, sleep } from './client.mjs';
@@ -32,6 +33,7 @@ let measuring = false;
 let running = true;
 let requests = 0;
 let errors = 0;
+let codes = {};
 let latencies = [];
 let nextId = 1;
 
@@ -63,6 +65,8 @@ for (const ws of sockets) {
     const started = message && sent.get(message.id);
     if (started === undefined || message.result === undefined) {
       errors += 1;
+      const code = message?.error?.code ?? (started === undefined ? 'unknown id' : 'no result');
+      codes[code] = (codes[code] ?? 0) + 1;
     } else {
       sent.delete(message.id);
       if (measuring) {
@@ -80,6 +84,7 @@ for (const ws of sockets) {
 
 await sleep((o.warmupS ?? 0) * 1000);
 errors = 0;
+codes = {};
 process.send({ mark: 'start' });
 measuring = true;
 const started = performance.now();
@@ -88,6 +93,6 @@ measuring = false;
 process.send({ mark: 'end' });
 const elapsed = (performance.now() - started) / 1000;
 running = false;
-process.send({ requests, rps: requests / elapsed, ...quantiles(latencies), errors });
+process.send({ requests, rps: requests / elapsed, ...quantiles(latencies), errors, codes });
 for (const ws of sockets) ws.terminate();
 process.exit(0);

@@ -7,7 +7,7 @@
  * and the gateway counts signed transactions too (it refuses with 2001 before
  * the node would ban the key). The run spreads the load over many keys (each
  * worker of the load generator owns its own keys and walks them in turn) and
- * runs the development node with short blocks (--devnet-block-time-ms 50):
+ * runs the development node with short blocks (SIGNING_DEVNET in lib/setup.mjs, 25 ms):
  * both are ordinary settings, and no request is refused (any error fails the run).
  *
  * Over the node in the gateway's process, each round also runs the same load against a bare
@@ -18,9 +18,9 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BENCH, DIST, median, runLoad, startChild } from '../lib/common.mjs';
-import { encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
+import { SIGNING_DEVNET, encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
-export async function runSign({ rounds = 3, seconds = 3, workers = 16, keys = 256, blockTimeMs = 50, log = () => {} } = {}) {
+export async function runSign({ rounds = 3, seconds = 3, workers = 16, keys = 256, blockTimeMs = SIGNING_DEVNET.blockTimeMs, log = () => {} } = {}) {
   const rows = await signRun({ rounds, seconds, workers, keys, blockTimeMs, log, external: false, transport: 'http' });
   // A bot's usual link: one WebSocket, requests pipelined.
   rows.push(...(await signRun({ rounds, seconds, workers, keys, blockTimeMs, log, external: false, transport: 'ws' })));

@@ -9,7 +9,7 @@
  * ws is one connection with 32 requests in flight, ws100 100 connections with one each.
  *
  * method session.sign_transaction runs the signing bench's load (256 keys, 16 in flight,
- * difficulty 0, a block every 50 ms) instead of one repeated request.
+ * difficulty 0, a block every 25 ms) instead of one repeated request.
  *
  * AB_FRESH=1 starts a new gateway of each build for every round. One process of the same build
  * can run ~15 % slower than another for its whole life on this machine, so with one process per
@@ -19,7 +19,7 @@
  */
 import { join, resolve } from 'node:path';
 import { BENCH, median, runLoad } from '../lib/common.mjs';
-import { encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
+import { SIGNING_DEVNET, encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 const [a, b, method = 'session.list_keys', rounds = '5', seconds = '3', transport = 'http'] = process.argv.slice(2);
 const builds = { A: resolve(a), B: resolve(b) };
@@ -28,7 +28,7 @@ const fresh = process.env.AB_FRESH === '1';
 
 /** A started gateway of one build, ready to be loaded. */
 async function start(name) {
-  const config = signing ? { devnet: { blockTimeMs: 50, powDifficulty: 0 } } : {};
+  const config = signing ? { devnet: SIGNING_DEVNET } : {};
   const gw = await startGatewayChild(tempDataDir(`ab${name}`), config, { name: `gateway-${name}`, env: { BENCH_DIST: builds[name] } });
   const app = await prepareApp(gw, signing ? { unlock: true, extraKeys: 255 } : {});
   return {

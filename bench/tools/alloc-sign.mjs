@@ -6,10 +6,10 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
+import { SIGNING_DEVNET, encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 const [transport = 'http', seconds = '4', n = '30'] = process.argv.slice(2);
-const gw = await startGatewayChild(tempDataDir('alloc'), { devnet: { blockTimeMs: 50, powDifficulty: 0 } });
+const gw = await startGatewayChild(tempDataDir('alloc'), { devnet: SIGNING_DEVNET });
 const app = await prepareApp(gw, { unlock: true, extraKeys: 255 });
 const load = signingLoad(gw, app, { workers: 16, encodedTransaction: encodedOrder(), transport });
 await load(1);

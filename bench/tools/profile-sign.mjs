@@ -4,10 +4,10 @@
  *   node bench/tools/profile-top.mjs OUT.cpuprofile
  */
 import { resolve } from 'node:path';
-import { encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
+import { SIGNING_DEVNET, encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 const [out = '/tmp/sign.cpuprofile', seconds = '4', transport = 'http'] = process.argv.slice(2);
-const gw = await startGatewayChild(tempDataDir('profsign'), { devnet: { blockTimeMs: 50, powDifficulty: 0 } });
+const gw = await startGatewayChild(tempDataDir('profsign'), { devnet: SIGNING_DEVNET });
 const app = await prepareApp(gw, { unlock: true, extraKeys: 255 });
 // The same load as the signing bench (bench/sections/sign.mjs).
 const load = signingLoad(gw, app, { workers: 16, encodedTransaction: encodedOrder(), transport });

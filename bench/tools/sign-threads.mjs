@@ -6,10 +6,10 @@
  *   node bench/tools/sign-threads.mjs [http|ws] [seconds]
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
+import { SIGNING_DEVNET, encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 const [transport = 'http', seconds = '5'] = process.argv.slice(2);
-const gw = await startGatewayChild(tempDataDir('sign-threads'), { devnet: { blockTimeMs: 50, powDifficulty: 0 } });
+const gw = await startGatewayChild(tempDataDir('sign-threads'), { devnet: SIGNING_DEVNET });
 const app = await prepareApp(gw, { unlock: true, extraKeys: 255 });
 const load = signingLoad(gw, app, { workers: 16, encodedTransaction: encodedOrder(), transport });
 await load(1);
