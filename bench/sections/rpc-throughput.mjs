@@ -7,6 +7,10 @@
  * The servers are measured in turns, a few short rounds each, and every
  * ratio is the median of the per-round ratios: on a shared machine the
  * background load drifts, and comparing neighbours in time cancels most of it.
+ * Every round starts new processes of the three servers: one process of the
+ * same code can run ~15 % slower than another here for its whole life, and
+ * with one process per server for the whole run that spread went straight
+ * into the table.
  */
 import { join } from 'node:path';
 import { BENCH, median, post, runLoad, startChild } from '../lib/common.mjs';
@@ -40,19 +44,17 @@ async function startServers() {
 }
 
 /**
- * Runs `measure(server, method)` for every server and method, `rounds` times,
- * rotating the order of the servers each round. Returns results[method][server] = [per round].
+ * Runs `measure(server, method)` once for every server and method, in an order rotated by the
+ * round number, and adds each result to results[method][server].
  */
-async function inTurns(servers, rounds, measure) {
+async function oneRound(servers, round, results, measure) {
   const names = Object.keys(servers);
-  const results = Object.fromEntries(METHODS.map((m) => [m, Object.fromEntries(names.map((n) => [n, []]))]));
-  for (let r = 0; r < rounds; r++) {
-    for (const method of METHODS) {
-      const order = names.map((_, i) => names[(i + r) % names.length]);
-      for (const name of order) results[method][name].push(await measure(name, method, r));
+  for (const method of METHODS) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + round) % names.length];
+      ((results[method] ??= {})[name] ??= []).push(await measure(name, method));
     }
   }
-  return results;
 }
 
 /** Rows for the table: throughput ratios against both baselines, and p99s. */
@@ -94,61 +96,63 @@ function checkClean(what, r) {
   if (bad > 0) throw new Error(`${what}: ${bad} failed or unexpected answers (${JSON.stringify(r)})`);
 }
 
-export async function runRpcThroughput({ rounds = 3, wsRounds = rounds, seconds = 3, wsSeconds = seconds, log = () => {} } = {}) {
-  const s = await startServers();
-  try {
-    const rows = [];
-    // The exact answer each server gives, so the load generators can check every answer.
-    const expect = {};
-    for (const [name, urls] of Object.entries(s.servers)) {
-      for (const method of METHODS) {
-        const reply = await post(urls.http, bodyFor(method, s.app.token));
-        if (!reply.body || reply.body.result === undefined) throw new Error(`${name} ${method}: ${reply.text}`);
-        (expect[name] ??= {})[method] = reply.text;
+export async function runRpcThroughput({ rounds = 3, seconds = 3, wsSeconds = seconds, log = () => {} } = {}) {
+  const http = {};
+  const ws = { '2 WS 1 conn': {}, '2 WS 100 conn': {} };
+  const shapes = [
+    ['2 WS 1 conn', 1, 32],
+    ['2 WS 100 conn', 100, 1],
+  ];
+  for (let r = 0; r < rounds; r++) {
+    log(`round ${r}: new processes of the three servers`);
+    const s = await startServers();
+    try {
+      // The exact answer each server gives, so the load generators can check every answer.
+      const expect = {};
+      for (const [name, urls] of Object.entries(s.servers)) {
+        for (const method of METHODS) {
+          const reply = await post(urls.http, bodyFor(method, s.app.token));
+          if (!reply.body || reply.body.result === undefined) throw new Error(`${name} ${method}: ${reply.text}`);
+          (expect[name] ??= {})[method] = reply.text;
+        }
       }
-    }
 
-    log('HTTP keep-alive (autocannon, 16 connections)');
-    const warmed = new Set();
-    const http = await inTurns(s.servers, rounds, async (name, method) => {
-      const key = `${name} ${method}`;
-      const r = await runLoad(join(BENCH, 'load', 'http-load.mjs'), {
-        url: s.servers[name].http,
-        body: bodyFor(method, s.app.token),
-        expectBody: expect[name][method],
-        connections: 16,
-        durationS: seconds,
-        warmupS: warmed.has(key) ? 0 : 1,
-      }, { server: s.servers[name].child });
-      warmed.add(key);
-      checkClean(`HTTP ${key}`, r);
-      log(`  ${key.padEnd(32)} ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, server CPU ${r.cpuUsPerRequest.toFixed(0)} µs/request`);
-      return r;
-    });
-    rows.push(...summarise('1 HTTP', http, { bare: 0.8, serverJs: 1.5 }));
-
-    for (const [label, connections, depth] of [
-      ['2 WS 1 conn', 1, 32],
-      ['2 WS 100 conn', 100, 1],
-    ]) {
-      log(`WebSocket, ${connections} connection(s), ${depth} in flight each`);
-      const ws = await inTurns(s.servers, wsRounds, async (name, method) => {
-        const r = await runLoad(join(BENCH, 'load', 'ws-load.mjs'), {
-          url: s.servers[name].ws,
+      log('  HTTP keep-alive (autocannon, 16 connections)');
+      await oneRound(s.servers, r, http, async (name, method) => {
+        const key = `${name} ${method}`;
+        const out = await runLoad(join(BENCH, 'load', 'http-load.mjs'), {
+          url: s.servers[name].http,
           body: bodyFor(method, s.app.token),
-          connections,
-          depth,
-          durationS: wsSeconds,
-          warmupS: 0.5,
+          expectBody: expect[name][method],
+          connections: 16,
+          durationS: seconds,
+          warmupS: 1,
         }, { server: s.servers[name].child });
-        checkClean(`WS ${name} ${method}`, r);
-        log(`  ${`${name} ${method}`.padEnd(32)} ${Math.round(r.rps)} req/s, p99 ${r.p99.toFixed(2)} ms, server CPU ${r.cpuUsPerRequest.toFixed(0)} µs/request`);
-        return r;
+        checkClean(`HTTP ${key}`, out);
+        log(`    ${key.padEnd(32)} ${Math.round(out.rps)} req/s, p99 ${out.p99} ms, server CPU ${out.cpuUsPerRequest.toFixed(0)} µs/request`);
+        return out;
       });
-      rows.push(...summarise(label, ws, { bare: 0.8, serverJs: 1.5 }));
+
+      for (const [label, connections, depth] of shapes) {
+        log(`  WebSocket, ${connections} connection(s), ${depth} in flight each`);
+        await oneRound(s.servers, r, ws[label], async (name, method) => {
+          const out = await runLoad(join(BENCH, 'load', 'ws-load.mjs'), {
+            url: s.servers[name].ws,
+            body: bodyFor(method, s.app.token),
+            connections,
+            depth,
+            durationS: wsSeconds,
+            warmupS: 0.5,
+          }, { server: s.servers[name].child });
+          checkClean(`WS ${name} ${method}`, out);
+          log(`    ${`${name} ${method}`.padEnd(32)} ${Math.round(out.rps)} req/s, p99 ${out.p99.toFixed(2)} ms, server CPU ${out.cpuUsPerRequest.toFixed(0)} µs/request`);
+          return out;
+        });
+      }
+    } finally {
+      await s.close();
     }
-    return rows;
-  } finally {
-    await s.close();
   }
+  const targets = { bare: 0.8, serverJs: 1.5 };
+  return [...summarise('1 HTTP', http, targets), ...shapes.flatMap(([label]) => summarise(label, ws[label], targets))];
 }
