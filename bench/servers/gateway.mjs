@@ -28,28 +28,22 @@ const gateway = await startGateway(config, { logger: createLogger('error') });
 
 process.on('message', async (message) => {
   try {
-    if (message.type === 'profile-start') {
-      // The same V8 sampling profiler as --cpu-prof, limited to a window (the load, not the set-up).
+    if (message.type === 'profile-start' || message.type === 'heap-start') {
       profiler ??= new Session();
       profiler.connect();
-      await post('Profiler.enable');
-      await post('Profiler.setSamplingInterval', { interval: message.intervalUs ?? 200 });
-      await post('Profiler.start');
+      if (message.type === 'profile-start') {
+        // The same V8 sampling profiler as --cpu-prof, limited to a window (the load, not the set-up).
+        await post('Profiler.enable');
+        await post('Profiler.setSamplingInterval', { interval: message.intervalUs ?? 200 });
+        await post('Profiler.start');
+      } else {
+        // Allocation sampling, garbage included: what the window allocated, not what it kept.
+        await post('HeapProfiler.enable');
+        await post('HeapProfiler.startSampling', { samplingInterval: message.intervalBytes ?? 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      }
       process.send({ id: message.id });
-    } else if (message.type === 'profile-stop') {
-      const { profile } = await post('Profiler.stop');
-      writeFileSync(message.path, JSON.stringify(profile));
-      profiler.disconnect();
-      process.send({ id: message.id, path: message.path });
-    } else if (message.type === 'heap-start') {
-      // Allocation sampling, garbage included: what the window allocated, not what it kept.
-      profiler ??= new Session();
-      profiler.connect();
-      await post('HeapProfiler.enable');
-      await post('HeapProfiler.startSampling', { samplingInterval: message.intervalBytes ?? 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-      process.send({ id: message.id });
-    } else if (message.type === 'heap-stop') {
-      const { profile } = await post('HeapProfiler.stopSampling');
+    } else if (message.type === 'profile-stop' || message.type === 'heap-stop') {
+      const { profile } = await post(message.type === 'profile-stop' ? 'Profiler.stop' : 'HeapProfiler.stopSampling');
       writeFileSync(message.path, JSON.stringify(profile));
       profiler.disconnect();
       process.send({ id: message.id, path: message.path });
