@@ -2,7 +2,9 @@
  * A value, or a promise of it. The hot reads (a token's session, a wallet's public keys, the chain
  * id) are answered from memory most of the time; returned this way they reach the caller without
  * a promise and the turns of the microtask queue that each one costs. Code that does not care
- * simply awaits it.
+ * simply awaits it. The promise is a native Promise (what async functions and current database
+ * drivers return): `then` below and the dispatcher tell the two apart with `instanceof`, and
+ * would take a thenable of another kind for a value.
  */
 export type Awaitable<T> = T | Promise<T>;
 
