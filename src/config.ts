@@ -49,6 +49,15 @@ export const DEFAULT_REVIEW_TIMEOUT_SECONDS = 300;
 export const DEFAULT_CONNECTION_IDLE_SECONDS = 3600;
 export const LOCAL_NETWORK = 'local';
 
+/**
+ * Whether the gateway runs on a development node it starts itself: no network named, or
+ * "local" without nodes (the address stored for "local" is that of the last development node,
+ * which stopped with its gateway).
+ */
+export function startsDevelopmentNode(network: string | undefined, nodes: readonly string[] | undefined): boolean {
+  return network === undefined || (network === LOCAL_NETWORK && nodes === undefined);
+}
+
 /** --data-dir, else WALLET_GATEWAY_HOME, else $XDG_DATA_HOME/wallet-gateway, else ~/.local/share/wallet-gateway. */
 export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   if (flag) return resolve(flag);

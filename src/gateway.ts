@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureAdminToken, tokenMatcher } from './admin-token.js';
-import { LOCAL_NETWORK, adminTokenPath, databasePath, type GatewayConfig } from './config.js';
+import { LOCAL_NETWORK, adminTokenPath, databasePath, startsDevelopmentNode, type GatewayConfig } from './config.js';
 import { DevNode } from './devnet/index.js';
 import { Networks } from './domain/network/networks.js';
 import { Transactions } from './domain/transactions/transactions.js';
@@ -89,8 +89,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     // The network: the one named, or a local development node started here.
     let devnet: DevNode | undefined;
     const active = config.network ?? LOCAL_NETWORK;
-    // "local" without nodes names the development node started here, not the address of the last one.
-    if (active === LOCAL_NETWORK && config.networkNodes === undefined) {
+    if (startsDevelopmentNode(config.network, config.networkNodes)) {
       const node = await DevNode.start({
         host: '127.0.0.1',
         port: 0,

@@ -10,6 +10,7 @@ import {
   databasePath,
   defaultConfig,
   resolveDataDir,
+  startsDevelopmentNode,
 } from '../config.js';
 import { DEFAULT_CHAIN_ID } from '../devnet/index.js';
 import { startGateway, type Gateway } from '../gateway.js';
@@ -135,9 +136,7 @@ export async function serve(args: string[]): Promise<number> {
   }
   const nodes = flags.nodes === undefined ? undefined : parseNodeUrls(flags.nodes, '--nodes');
   const named = flags.network === undefined ? undefined : parseNetworkName(flags.network, '--network');
-  // "local" without nodes is the development node started here: the address stored for it is that of
-  // the last one, which stopped with its gateway.
-  const network = named === LOCAL_NETWORK && nodes === undefined ? undefined : named;
+  const network = startsDevelopmentNode(named, nodes) ? undefined : named;
   if (nodes && network === undefined) throw new UsageError('--nodes gives the nodes of a --network NAME; add --network');
   const devnetFlag = DEVNET_FLAGS.find((flag) => flags[flag] !== undefined);
   if (devnetFlag && network !== undefined) throw new UsageError(`--${devnetFlag} configures the development node that starts without --network; it cannot be combined with --network`);
