@@ -133,9 +133,6 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
   const sockets = new Set<Socket>();
   const clients = new Set<WebSocket>();
 
-  // CORS headers only mean something to a browser, and a browser always names its Origin on the
-  // requests that need them (preflights and cross-origin POSTs). Bots and curl send no Origin, so
-  // their answers skip these five headers: Node checks every header it writes, per response.
   /** Hands the text to the dispatcher; `reply` gets the answer at once when it is ready at once. */
   const handleText = (text: string, ctx: RequestContext, reply: (answer: string | null) => void, fail: (error: unknown) => void) => {
     let answer: Awaitable<string | null>;
@@ -149,6 +146,9 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
     else reply(answer);
   };
 
+  // CORS headers only mean something to a browser, and a browser always names its Origin on the
+  // requests that need them (preflights and cross-origin POSTs). Bots and curl send no Origin, so
+  // their answers skip these five headers: Node checks every header it writes, per response.
   const corsHeaders = (req: IncomingMessage, into: Record<string, string | number>): void => {
     if (!options.cors || req.headers.origin === undefined) return;
     into['access-control-allow-origin'] = req.headers.origin;
