@@ -3,15 +3,15 @@
  * the main thread, V8's helper threads (garbage collection, compilation), the audit writer and
  * any other thread that used CPU, in µs of user and system time per signature.
  *
- *   node bench/tools/sign-threads.mjs [http|ws] [seconds]
+ *   node bench/tools/sign-threads.mjs [http|ws] [seconds] [requests in flight, default 16]
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { SIGNING_DEVNET, encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
-const [transport = 'http', seconds = '5'] = process.argv.slice(2);
+const [transport = 'http', seconds = '5', workers = '16'] = process.argv.slice(2);
 const gw = await startGatewayChild(tempDataDir('sign-threads'), { devnet: SIGNING_DEVNET });
 const app = await prepareApp(gw, { unlock: true, extraKeys: 255 });
-const load = signingLoad(gw, app, { workers: 16, encodedTransaction: encodedOrder(), transport });
+const load = signingLoad(gw, app, { workers: Number(workers), encodedTransaction: encodedOrder(), transport });
 await load(1);
 
 // utime and stime of every thread, in clock ticks (USER_HZ, 100 on Linux).
