@@ -39,6 +39,7 @@
  *   while it sat idle is sent again once on a new connection (transport.ts);
  *   a POST never is.
  */
+import { setMaxListeners } from 'node:events';
 import { linkedController, untilAborted, type LinkedController } from '../abort.js';
 import { transactionHash } from '../domain/vega/transaction.js';
 import { LastBlockUnavailableError, NoHealthyNodeError, NodeClientClosedError, NodeRejectedRequestError, TransactionFailedError } from './errors.js';
@@ -180,6 +181,9 @@ export class VegaNodeClient {
 
   constructor(options: VegaNodeClientOptions) {
     if (!Array.isArray(options.nodes) || options.nodes.length === 0) throw new TypeError('at least one node URL is needed');
+    // Every request waiting for a round of probes or between two tries listens here until it resumes:
+    // when a node fails under load, Node's default of 10 would print a leak warning where there is no leak.
+    setMaxListeners(0, this.#closer.signal);
     this.#urls = [...new Set(options.nodes.map(normaliseUrl))];
     this.#timeoutMs = positiveInteger(options.requestTimeoutMs, 5000, 'requestTimeoutMs', 1);
     this.#retries = positiveInteger(options.retries, 3, 'retries');

@@ -6,9 +6,12 @@
  * 400, or drop the connection. Timeouts are short so the file stays quick.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   LastBlockUnavailableError,
   NoHealthyNodeError,
@@ -19,6 +22,7 @@ import {
   type VegaNodeClientOptions,
 } from '../../src/node/vega-node-client.js';
 import { DomainError } from '../../src/domain/errors.js';
+import { ROOT } from '../helpers/cli.js';
 import { toRpcError } from '../../src/rpc/errors.js';
 
 // vega-facts.md §5.5, E2E-1: a signed voteSubmission and the hash a node reports for it.
@@ -619,6 +623,30 @@ describe('VegaNodeClient: giving up', () => {
       message: 'Network error',
       data: { reason: 'last_block_unavailable', message: 'could not get information about the last block on the network', attempts: 4, cause: 'HTTP 500' },
     });
+  });
+});
+
+describe('VegaNodeClient: many requests at once', () => {
+  it('waits out a failing node with many requests in flight without a listener-leak warning on stderr', async () => {
+    // In a process of its own, as the gateway runs it: Node prints such warnings on stderr, which Jest's process does not show here.
+    const client = pathToFileURL(join(ROOT, 'dist', 'src', 'node', 'vega-node-client.js')).href;
+    const script = `
+      import { createServer } from 'node:http';
+      const { VegaNodeClient } = await import(${JSON.stringify(client)});
+      const node = createServer((req, res) => res.writeHead(500).end()).listen(0, '127.0.0.1');
+      await new Promise((resolve) => node.once('listening', resolve));
+      const client = new VegaNodeClient({ nodes: ['http://127.0.0.1:' + node.address().port], retries: 2, backoffMs: 5 });
+      const outcomes = await Promise.allSettled(Array.from({ length: 30 }, () => client.lastBlock()));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      console.log(outcomes.filter((o) => o.status === 'rejected').length);
+      client.close();
+      node.close();
+    `;
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 }, (error, out, err) => (error ? reject(error) : resolve({ stdout: out, stderr: err })));
+    });
+    expect(stdout.trim()).toBe('30');
+    expect(stderr).toBe('');
   });
 });
 
