@@ -105,7 +105,12 @@ export interface CliSandbox {
   cleanup(): void;
 }
 
-export function cliSandbox(prefix: string): CliSandbox {
+export interface CliSandboxOptions {
+  /** Let Node print its own warnings (NODE_NO_WARNINGS is set otherwise), to check that a command gives none. */
+  nodeWarnings?: boolean;
+}
+
+export function cliSandbox(prefix: string, options: CliSandboxOptions = {}): CliSandbox {
   const scratch: string[] = [];
   const running = new Set<ChildProcessWithoutNullStreams>();
   const tempDir = (): string => {
@@ -125,6 +130,7 @@ export function cliSandbox(prefix: string): CliSandbox {
   };
   const env = (): NodeJS.ProcessEnv => {
     const vars: NodeJS.ProcessEnv = { ...process.env, HOME: home, NODE_NO_WARNINGS: '1' };
+    if (options.nodeWarnings) delete vars.NODE_NO_WARNINGS;
     delete vars.WALLET_GATEWAY_HOME;
     delete vars.XDG_DATA_HOME;
     return vars;

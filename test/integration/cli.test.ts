@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { FIRST_KEY as FIRST_KEY_V2 } from '../helpers/app.js';
 import { cliSandbox, closedPort, noStackTrace, requireBuild, stop, type Served } from '../helpers/cli.js';
 import { SEED_PHRASE } from '../helpers/gateway.js';
@@ -18,6 +19,8 @@ const WRONG_PASSPHRASE = 'definitely-not-the-passphrase-17';
 
 const cli = cliSandbox('wallet-gateway-cli-');
 const { tempDir, run, startServe } = cli;
+/** Children that print Node's own warnings, as they would for a user. */
+const withWarnings = cliSandbox('wallet-gateway-cli-warn-', { nodeWarnings: true });
 
 /** Sends a signal and returns how the process ended and how long it took. */
 async function timedStop(served: Served, signal: NodeJS.Signals) {
@@ -28,7 +31,10 @@ async function timedStop(served: Served, signal: NodeJS.Signals) {
 
 beforeAll(() => requireBuild('main.js'));
 
-afterAll(() => cli.cleanup());
+afterAll(() => {
+  cli.cleanup();
+  withWarnings.cleanup();
+});
 
 describe('wallet-gateway serve', () => {
   it('prints both doors and the token path, serves /health on both, and exits 0 on SIGTERM', async () => {
@@ -102,6 +108,58 @@ describe('wallet-gateway serve', () => {
       }
     },
   );
+
+  it("prints nothing but its own log lines while a bot has many transactions waiting for review on one WebSocket", async () => {
+    const served = await withWarnings.startServe(withWarnings.tempDir());
+    const adminToken = readFileSync(served.tokenPath, 'utf8').trim();
+    const call = async (url: string, method: string, params: unknown, headers: Record<string, string> = {}) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+      const body = (await res.json()) as { result?: any; error?: unknown };
+      expect(body.error).toBeUndefined();
+      return body.result;
+    };
+    const admin = (method: string, params: unknown) => call(served.operatorUrl, method, params, { authorization: `Bearer ${adminToken}` });
+    await admin('admin.create_wallet', { wallet: 'bot-wallet', passphrase: PASSPHRASE });
+    // Connections and read access are approved by rule; transactions wait for a person.
+    await admin('admin.set_policy', {
+      policy: {
+        rules: [
+          { kind: 'connection', hostname: 'bot.example', wallet: 'bot-wallet', action: 'approve' },
+          { kind: 'permissions', hostname: 'bot.example', action: 'approve' },
+        ],
+        default: 'ask',
+      },
+    });
+    const { token } = await call(served.applicationUrl, 'session.connect_wallet', { hostname: 'bot.example' });
+    await call(served.applicationUrl, 'session.request_permissions', { token, requestedPermissions: { public_keys: 'read' } });
+    const [publicKey] = (await call(served.applicationUrl, 'session.list_keys', { token })) as string[];
+    const encodedTransaction = Buffer.from(JSON.stringify({ voteSubmission: { proposalId: 'ab'.repeat(32), value: 'VALUE_YES' } })).toString('base64');
+
+    // More requests in flight on one connection than Node's default of 10 listeners per signal.
+    const ws = new WebSocket(served.applicationUrl.replace(/^http/, 'ws'));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const answers: unknown[] = [];
+    ws.on('message', (data) => answers.push(JSON.parse(String(data))));
+    for (let id = 1; id <= 20; id++) {
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id, method: 'session.send_transaction', params: { token, publicKey, sendingMode: 'TYPE_SYNC', encodedTransaction } }));
+    }
+    const pending = async () => ((await admin('admin.list_reviews', {})) as { reviews: unknown[] }).reviews.length;
+    for (let tries = 0; (await pending()) < 20 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await pending()).toBe(20);
+    expect(answers).toEqual([]);
+    ws.close();
+    for (let tries = 0; (await pending()) > 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await pending()).toBe(0);
+
+    const ended = await stop(served, 'SIGTERM');
+    expect(ended).toMatchObject({ code: 0 });
+    // Log lines are JSON; a warning of Node's own ("(node:123) MaxListenersExceededWarning: ...") is not.
+    const notLogLines = served
+      .stderr()
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('{'));
+    expect(notLogLines).toEqual([]);
+  });
 });
 
 describe('wallet commands against a running gateway', () => {
