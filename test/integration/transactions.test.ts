@@ -576,6 +576,46 @@ describe('spam rules, with blocks made only on demand', () => {
   });
 });
 
+describe('spam rules across a new read of the statistics', () => {
+  let gw: TestGateway;
+  let devnet: DevNode;
+  let dapp: ReadyApp;
+
+  beforeAll(async () => {
+    // Blocks on demand only, with room for every vote in one: none of them is in a block while the statistics are read again.
+    devnet = await DevNode.start({ host: '127.0.0.1', port: 0, blockTimeMs: 0, powDifficulty: 1, txPerBlock: 10 });
+    gw = await startTestGateway({ network: 'remote', networkNodes: [devnet.url] });
+    dapp = await readyApp(gw);
+    await gw.call('admin.set_policy', { policy: { rules: [{ kind: 'transaction', action: 'approve' }], default: 'ask' } });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await devnet?.close();
+  });
+
+  it('votes signed before the statistics were read again still count while they wait for a block', async () => {
+    // The node's statistics count votes in blocks only. A key's statistics are read again once
+    // they are a second old (in the background, for the next transaction): the two votes sent
+    // before are not in them, yet the fourth vote must still be refused here, before the node.
+    const proposal = hex64();
+    const ballot = { voteSubmission: { proposalId: proposal, value: 'VALUE_YES' } };
+    const send = () =>
+      session(gw, 'session.send_transaction', { token: dapp.token, publicKey: dapp.keys[0], sendingMode: 'TYPE_SYNC', encodedTransaction: encodeCommand(ballot) });
+    const pending = devnet.pendingTransactions;
+    for (let i = 0; i < 2; i++) expect((await send()).error).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await send()).error).toBeUndefined();
+    // The statistics read meanwhile are now the ones used; the node still has no vote in a block.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(devnet.pendingTransactions).toBe(pending + 3);
+    const refused = await send();
+    expect(refused.error).toMatchObject({ code: 2001, message: 'Application error', data: { reason: 'spam_limit' } });
+    expect(refused.error.data.message).toMatch(/voted on this proposal/);
+    expect(devnet.pendingTransactions).toBe(pending + 3);
+    devnet.mineBlock();
+  });
+});
+
 // ---------------------------------------------------------------------------
 
 /** A node that keeps answering GET /blockchain/height with the block it saw first, and forwards everything else. */

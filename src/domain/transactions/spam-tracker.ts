@@ -35,31 +35,38 @@ function tallyKey(command: CountedCommand): string | null {
  *   taken when it is higher, e.g. after a restart or with a second gateway.
  * - per-epoch limits on delegations, transfers, referral codes and votes per
  *   proposal; going past them gets the key banned, so they are refused first.
- *   The node counts a command once it is in a block, and statistics are
- *   reused for a short while, so commands signed since the statistics were
- *   fetched are added to the node's count.
+ *   The node counts a command once it is in a block, so the count checked is
+ *   the higher of the node's count plus the commands signed here since those
+ *   statistics were fetched (another signer's commands in blocks count), and
+ *   all the commands signed here this epoch (statistics fetched again while
+ *   ours wait for a block do not count those).
  */
 export class SpamTracker {
   private readonly sent = new Map<string, Map<bigint, number>>();
   /** Limited commands signed since each statistics snapshot was fetched, by tally key. */
   private readonly since = new WeakMap<SpamStatistics, Map<string, number>>();
+  /** Limited commands each key signed here in the epoch of its last one, by tally key. */
+  private readonly thisEpoch = new Map<string, { epoch: bigint; counts: Map<string, number> }>();
 
   /** Throws SpamLimitError when the key is banned or the command's epoch limit is reached. */
-  checkLimits(stats: SpamStatistics, command: CountedCommand): void {
+  checkLimits(key: string, stats: SpamStatistics, command: CountedCommand): void {
     if (stats.pow.bannedUntil) throw new SpamLimitError(`the network has banned this key from sending until ${stats.pow.bannedUntil}`);
     const tally = tallyKey(command);
     if (tally === null) return;
-    const local = BigInt(this.since.get(stats)?.get(tally) ?? 0);
+    const since = BigInt(this.since.get(stats)?.get(tally) ?? 0);
+    const epoch = this.thisEpoch.get(key);
+    const ours = BigInt(epoch?.epoch === stats.epochSeq ? (epoch.counts.get(tally) ?? 0) : 0);
+    const count = (nodeCount: bigint) => (nodeCount + since > ours ? nodeCount + since : ours);
     if (command.type === 'voteSubmission') {
       const votes = stats.votes;
       if (!votes) return;
       const proposal = (command.decoded.proposalId as string | undefined) ?? '';
       const seen = votes.perProposal.find((v) => v.proposal === proposal)?.countForEpoch ?? 0n;
-      if (votes.bannedUntil || seen + local >= votes.maxForEpoch) throw new SpamLimitError('the key has voted on this proposal as often as the network allows this epoch');
+      if (votes.bannedUntil || count(seen) >= votes.maxForEpoch) throw new SpamLimitError('the key has voted on this proposal as often as the network allows this epoch');
       return;
     }
     const counter: SpamCounter | null = stats[COUNTERS[command.type] as CounterName];
-    if (counter && (counter.bannedUntil || counter.countForEpoch + local >= counter.maxForEpoch)) {
+    if (counter && (counter.bannedUntil || count(counter.countForEpoch) >= counter.maxForEpoch)) {
       throw new SpamLimitError(`the key has sent the most ${command.type} commands the network allows this epoch`);
     }
   }
@@ -91,6 +98,10 @@ export class SpamTracker {
       let counts = this.since.get(stats);
       if (!counts) this.since.set(stats, (counts = new Map()));
       counts.set(tally, (counts.get(tally) ?? 0) + 1);
+      let epoch = this.thisEpoch.get(key);
+      if (epoch === undefined || epoch.epoch < stats.epochSeq) this.thisEpoch.set(key, (epoch = { epoch: stats.epochSeq, counts: new Map() }));
+      // Statistics older than the epoch already counted in say nothing about it.
+      if (epoch.epoch === stats.epochSeq) epoch.counts.set(tally, (epoch.counts.get(tally) ?? 0) + 1);
     }
   }
 

@@ -259,7 +259,7 @@ export class Transactions {
     this.keyring.signingKey(wallet, key.index, key.publicKey);
     const { view: chain, spam } = this.chainOf(client);
     const [last, stats] = await Promise.all([chain.block(signal), chain.spamStatistics(key.publicKey, signal)]);
-    spam.checkLimits(stats, command);
+    spam.checkLimits(key.publicKey, stats, command);
     // The key has used up its allowance on the block known last: a newer one may have come since.
     const block = spam.hasRoomOn(key.publicKey, last, stats) ? last : await chain.newerBlock(last.height, signal);
     const difficulty = spam.difficultyFor(key.publicKey, block, stats);
