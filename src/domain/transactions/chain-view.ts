@@ -38,12 +38,11 @@ const ignore = () => {};
  *
  * Both are fetched again ahead of time: a use past half of the longest age
  * starts a request in the background and is answered with what is known, so
- * a key in steady use never waits for the node (a node request per key and
- * second, waited for, cost a signing bot a sixth of its throughput and most
- * of its latency on the development node). Only what is older than the
- * longest age, or not known yet, is waited for. Concurrent callers share one
- * request, which no single caller's signal ends (the client has its own
- * timeout).
+ * a key in steady use does not wait for the node (a bot signing with many
+ * keys made one such request per key and second, each waited for). Only what
+ * is older than the longest age, or not known yet, is waited for. Concurrent
+ * callers share one request, which no single caller's signal ends (the
+ * client has its own timeout).
  */
 export class ChainView {
   readonly #blockMaxAgeMs: number;
