@@ -10,6 +10,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
+import Database from 'better-sqlite3';
+import { databasePath } from '../../src/config.js';
 import { DevNode } from '../../src/devnet/index.js';
 import { transactionSigningMessage, verifyMessage } from '../../src/domain/crypto/ed25519.js';
 import { decodeCommand, encodeCommand as encodeVegaCommand } from '../../src/domain/vega/command-codec.js';
@@ -572,6 +574,47 @@ describe('spam rules, with blocks made only on demand', () => {
     const refused = await send(first, ballot);
     expect(refused.error).toMatchObject({ code: 1089, message: 'Network error', data: { reason: 'node_rejected', code: 89 } });
     expect(refused.error.data.message).toMatch(/limit of 3 votes/);
+    devnet.mineBlock();
+  });
+});
+
+describe('an approval that cannot be put on record', () => {
+  let gw: TestGateway;
+  let devnet: DevNode;
+  let dapp: ReadyApp;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ devnet: { blockTimeMs: 0, powDifficulty: 1 } });
+    devnet = gw.gateway.devnet as DevNode;
+    dapp = await readyApp(gw);
+    await gw.call('admin.set_policy', { policy: { rules: [{ kind: 'transaction', action: 'approve' }], default: 'ask' } });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('refuses the transaction: nothing signed is handed out and nothing reaches the node', async () => {
+    // Another program refuses every new audit row in the gateway's own database file.
+    const other = new Database(databasePath(gw.dataDir));
+    const params = { token: dapp.token, publicKey: dapp.keys[0], encodedTransaction: encodeCommand(vote()) };
+    const pending = devnet.pendingTransactions;
+    try {
+      other.exec("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit log refused'); END");
+      const sent = await session(gw, 'session.send_transaction', { ...params, sendingMode: 'TYPE_SYNC' });
+      const signed = await session(gw, 'session.sign_transaction', params);
+      for (const answer of [sent, signed]) {
+        expect(answer.result).toBeUndefined();
+        expect(answer.error).toMatchObject({ code: -32603 });
+        expect(JSON.stringify(answer.error)).not.toContain('audit log refused');
+      }
+      expect(devnet.pendingTransactions).toBe(pending);
+    } finally {
+      other.exec('DROP TRIGGER IF EXISTS refuse_audit');
+      other.close();
+    }
+    // The same request goes through once the log takes rows again.
+    expect((await session(gw, 'session.send_transaction', { ...params, sendingMode: 'TYPE_SYNC' })).error).toBeUndefined();
+    expect(devnet.pendingTransactions).toBe(pending + 1);
     devnet.mineBlock();
   });
 });
