@@ -11,6 +11,8 @@
  * method session.sign_transaction runs the signing bench's load (256 keys, 16 in flight,
  * difficulty 0, a block every 25 ms) instead of one repeated request.
  *
+ * AB_IN_FLIGHT=N sets the signing load's requests in flight (default 16, the signing bench's).
+ *
  * AB_FRESH=1 starts a new gateway of each build for every round. One process of the same build
  * can run ~15 % slower than another for its whole life on this machine, so with one process per
  * build (the default, quicker) a small difference may be the processes', not the builds'.
@@ -34,7 +36,7 @@ async function start(name) {
   return {
     gw,
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: method === 'session.list_keys' ? { token: app.token } : {} }),
-    load: signing ? signingLoad(gw, app, { workers: 16, encodedTransaction: encodedOrder(), transport }) : undefined,
+    load: signing ? signingLoad(gw, app, { workers: Number(process.env.AB_IN_FLIGHT ?? 16), encodedTransaction: encodedOrder(), transport }) : undefined,
     warm: false,
   };
 }

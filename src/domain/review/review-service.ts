@@ -103,11 +103,27 @@ export class ReviewService extends EventEmitter<{ requested: [Review]; ended: [R
   }
 
   /**
-   * Waits for a decision. Resolves with the approval; rejects with
-   * ReviewRejectedError (3001), ReviewInterruptedError (-32001) or
-   * ReviewClosedError (3000).
+   * Waits for a decision, and for it to be on record. Resolves with the
+   * approval; rejects with ReviewRejectedError (3001), ReviewInterruptedError
+   * (-32001), ReviewClosedError (3000), or the audit store's error when a
+   * rule's approval could not be recorded.
    */
   async request(request: ReviewRequest, lazySignal: LazySignal): Promise<Approval> {
+    const { approval, recorded } = await this.decision(request, lazySignal);
+    await recorded;
+    return approval;
+  }
+
+  /**
+   * request(), resolving as soon as the approval is decided: `recorded` settles
+   * once it is on record, and rejects as request() would when it could not be
+   * written. A caller may prepare its work meanwhile, but must not let anything
+   * out of the gateway before `recorded` resolves. Only a rule's approval is
+   * recorded after it resolves: a rejection, and a person's decision, are on
+   * record first as with request(). A caller that fails before it awaits
+   * `recorded` leaves no unhandled rejection behind.
+   */
+  async decision(request: ReviewRequest, lazySignal: LazySignal): Promise<{ approval: Approval; recorded: Promise<void> }> {
     if (this.closed) throw new ReviewClosedError();
     const receivedAt = this.now();
     const review: Review = {
@@ -128,8 +144,9 @@ export class ReviewService extends EventEmitter<{ requested: [Review]; ended: [R
       verdict = { action: 'ask', decidedBy: verdict.decidedBy };
     }
     if (verdict.action === 'approve') {
-      await this.record(review, 'approved', verdict.decidedBy, verdict.wallet ?? review.wallet);
-      return verdict.wallet === undefined ? {} : { wallet: verdict.wallet };
+      const recorded = this.record(review, 'approved', verdict.decidedBy, verdict.wallet ?? review.wallet);
+      recorded.catch(() => {});
+      return { approval: verdict.wallet === undefined ? {} : { wallet: verdict.wallet }, recorded };
     }
     if (verdict.action === 'reject') {
       await this.record(review, 'rejected', verdict.decidedBy);
@@ -142,7 +159,7 @@ export class ReviewService extends EventEmitter<{ requested: [Review]; ended: [R
       throw new ReviewInterruptedError('caller');
     }
 
-    return new Promise<Approval>((resolve, reject) => {
+    const approval = new Promise<Approval>((resolve, reject) => {
       const onAbort = () => void this.end(review.id, 'interrupted', 'caller', new ReviewInterruptedError('caller'));
       const timer = setTimeout(() => void this.end(review.id, 'timed_out', 'timeout', new ReviewInterruptedError('timeout')), this.options.timeoutMs);
       timer.unref();
@@ -160,6 +177,7 @@ export class ReviewService extends EventEmitter<{ requested: [Review]; ended: [R
       });
       this.emit('requested', review);
     });
+    return { approval: await approval, recorded: Promise.resolve() };
   }
 
   /** A reviewer's decision. Throws ReviewNotFoundError when the review has already ended. */
