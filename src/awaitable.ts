@@ -12,3 +12,13 @@ export type Awaitable<T> = T | Promise<T>;
 export function then<T, U>(value: Awaitable<T>, next: (value: T) => Awaitable<U>): Awaitable<U> {
   return value instanceof Promise ? value.then(next) : next(value);
 }
+
+/**
+ * `promise` itself, marked as handled: when it rejects and nobody is waiting for it (a request
+ * started in the background, or one whose callers all gave up), Node does not treat the
+ * rejection as unhandled and end the process. Whoever awaits it still gets the rejection.
+ */
+export function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}

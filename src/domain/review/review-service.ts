@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { signalOf, type LazySignal } from '../../abort.js';
+import { handled } from '../../awaitable.js';
 import type { AuditOutcome, ReviewKind } from '../../../generated/types.js';
 import type { AuditStore, PolicyStore } from '../../store/store.js';
 import { randomHex } from '../crypto/random-pool.js';
@@ -144,8 +145,7 @@ export class ReviewService extends EventEmitter<{ requested: [Review]; ended: [R
       verdict = { action: 'ask', decidedBy: verdict.decidedBy };
     }
     if (verdict.action === 'approve') {
-      const recorded = this.record(review, 'approved', verdict.decidedBy, verdict.wallet ?? review.wallet);
-      recorded.catch(() => {});
+      const recorded = handled(this.record(review, 'approved', verdict.decidedBy, verdict.wallet ?? review.wallet));
       return { approval: verdict.wallet === undefined ? {} : { wallet: verdict.wallet }, recorded };
     }
     if (verdict.action === 'reject') {

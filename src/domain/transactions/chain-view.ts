@@ -1,4 +1,5 @@
 import { signalOf, untilAborted, type LazySignal } from '../../abort.js';
+import { handled } from '../../awaitable.js';
 import type { LastBlock, SpamStatistics } from '../../node/responses.js';
 import type { NodeClient } from '../network/networks.js';
 
@@ -19,9 +20,6 @@ interface Dated<T> {
 
 /** Keys' statistics kept at most; past this, stale entries are dropped on the next insert. */
 const MAX_SPAM_ENTRIES = 10_000;
-
-/** A request nobody may be waiting for (a refresh, or every caller gave up): its failure is not an unhandled rejection. */
-const ignore = () => {};
 
 /**
  * What the gateway knows of one network's chain, shared by every transaction
@@ -96,18 +94,18 @@ export class ChainView {
   #fetchBlock(): Promise<LastBlock> {
     if (!this.#fetchingBlock) {
       const at = this.#now();
-      const fetching = this.client
-        .lastBlock()
-        .then((block) => {
-          this.#learnRate(block, at);
-          this.#block = { value: block, at };
-          return block;
-        })
-        .finally(() => {
-          this.#fetchingBlock = undefined;
-        });
-      fetching.catch(ignore);
-      this.#fetchingBlock = fetching;
+      this.#fetchingBlock = handled(
+        this.client
+          .lastBlock()
+          .then((block) => {
+            this.#learnRate(block, at);
+            this.#block = { value: block, at };
+            return block;
+          })
+          .finally(() => {
+            this.#fetchingBlock = undefined;
+          }),
+      );
     }
     return this.#fetchingBlock;
   }
@@ -116,19 +114,20 @@ export class ChainView {
     let fetching = this.#fetchingSpam.get(key);
     if (!fetching) {
       const at = this.#now();
-      fetching = this.client
-        .spamStatistics(key)
-        .then((value) => {
-          this.#spam.delete(key);
-          if (this.#spam.size >= MAX_SPAM_ENTRIES) this.#dropStaleSpam();
-          // Insertion order is then fetch order: the first entry is the oldest.
-          this.#spam.set(key, { value, at });
-          return value;
-        })
-        .finally(() => {
-          this.#fetchingSpam.delete(key);
-        });
-      fetching.catch(ignore);
+      fetching = handled(
+        this.client
+          .spamStatistics(key)
+          .then((value) => {
+            this.#spam.delete(key);
+            if (this.#spam.size >= MAX_SPAM_ENTRIES) this.#dropStaleSpam();
+            // Insertion order is then fetch order: the first entry is the oldest.
+            this.#spam.set(key, { value, at });
+            return value;
+          })
+          .finally(() => {
+            this.#fetchingSpam.delete(key);
+          }),
+      );
       this.#fetchingSpam.set(key, fetching);
     }
     return fetching;
