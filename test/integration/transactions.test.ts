@@ -487,16 +487,22 @@ it('shutting down while a transaction waits for review → 3000', async () => {
 
 // ---------------------------------------------------------------------------
 
+/** A gateway whose policy approves every transaction, and an application connected to it with read access. */
+async function approvingGateway(config: Parameters<typeof startTestGateway>[0], extraKeys = 0): Promise<{ gw: TestGateway; dapp: ReadyApp }> {
+  const gw = await startTestGateway(config);
+  const dapp = await readyApp(gw, { extraKeys });
+  await gw.call('admin.set_policy', { policy: { rules: [{ kind: 'transaction', action: 'approve' }], default: 'ask' } });
+  return { gw, dapp };
+}
+
 describe('spam rules, with blocks made only on demand', () => {
   let gw: TestGateway;
   let devnet: DevNode;
   let dapp: ReadyApp;
 
   beforeAll(async () => {
-    gw = await startTestGateway({ devnet: { blockTimeMs: 0, powDifficulty: 2 } });
+    ({ gw, dapp } = await approvingGateway({ devnet: { blockTimeMs: 0, powDifficulty: 2 } }, 1));
     devnet = gw.gateway.devnet as DevNode;
-    dapp = await readyApp(gw, { extraKeys: 1 });
-    await gw.call('admin.set_policy', { policy: { rules: [{ kind: 'transaction', action: 'approve' }], default: 'ask' } });
   });
   afterAll(async () => {
     await gw?.close();
@@ -584,10 +590,8 @@ describe('an approval that cannot be put on record', () => {
   let dapp: ReadyApp;
 
   beforeAll(async () => {
-    gw = await startTestGateway({ devnet: { blockTimeMs: 0, powDifficulty: 1 } });
+    ({ gw, dapp } = await approvingGateway({ devnet: { blockTimeMs: 0, powDifficulty: 1 } }));
     devnet = gw.gateway.devnet as DevNode;
-    dapp = await readyApp(gw);
-    await gw.call('admin.set_policy', { policy: { rules: [{ kind: 'transaction', action: 'approve' }], default: 'ask' } });
   });
   afterAll(async () => {
     await gw?.close();
@@ -627,9 +631,7 @@ describe('spam rules across a new read of the statistics', () => {
   beforeAll(async () => {
     // Blocks on demand only, with room for every vote in one: none of them is in a block while the statistics are read again.
     devnet = await DevNode.start({ host: '127.0.0.1', port: 0, blockTimeMs: 0, powDifficulty: 1, txPerBlock: 10 });
-    gw = await startTestGateway({ network: 'remote', networkNodes: [devnet.url] });
-    dapp = await readyApp(gw);
-    await gw.call('admin.set_policy', { policy: { rules: [{ kind: 'transaction', action: 'approve' }], default: 'ask' } });
+    ({ gw, dapp } = await approvingGateway({ network: 'remote', networkNodes: [devnet.url] }));
   });
   afterAll(async () => {
     await gw?.close();
@@ -681,10 +683,8 @@ describe('on a remote network', () => {
   beforeAll(async () => {
     // Room for many transactions per key and block, for the parallel runs.
     node = await DevNode.start({ host: '127.0.0.1', port: 0, blockTimeMs: 100, powDifficulty: 2, txPerBlock: 50, decodeCommand: (field, bytes) => void decodeCommand(field, bytes) });
-    gw = await startTestGateway({ network: 'remote', networkNodes: [node.url] });
+    ({ gw, dapp } = await approvingGateway({ network: 'remote', networkNodes: [node.url] }, 1));
     expect(gw.gateway.devnet).toBeUndefined();
-    dapp = await readyApp(gw, { extraKeys: 1 });
-    await gw.call('admin.set_policy', { policy: { rules: [{ kind: 'transaction', action: 'approve' }], default: 'ask' } });
   });
   afterEach(async () => {
     for (const close of closers.splice(0)) await close();
