@@ -38,14 +38,12 @@ export interface WalletStore {
   insertWallet(wallet: WalletRecord, keys: KeyRecord[]): Promise<void>;
   findWallet(name: string): Promise<WalletRecord | undefined>;
   walletExists(name: string): Promise<boolean>;
-  /** Names in code-point order. */
-  listWalletNames(): Promise<string[]>;
   /**
    * At most `limit` names (every one when omitted) greater than `after` (from the
    * first when omitted), in code-point order. `after` is a bound and need not
    * exist. Cost follows the rows returned, not the number of wallets.
    */
-  listWalletNamesPage(after: string | undefined, limit?: number): Promise<string[]>;
+  listWalletNames(after?: string, limit?: number): Promise<string[]>;
   /** Deletes the wallet and everything attached to it; false when there was none. */
   removeWallet(name: string): Promise<boolean>;
   listKeys(walletName: string): Promise<KeyRecord[]>;

@@ -194,7 +194,7 @@ describe('SqliteStore wallets', () => {
   it('pages names in the same code-point order, with `after` as an exclusive bound that need not exist', async () => {
     const store = openStore();
     for (const name of ['b', 'a', 'B', 'é', 'z', '😀', '\uFFFD']) await store.wallets.insertWallet(walletRecord(name), [keyRecord(1)]);
-    const page = (after: string | undefined, limit?: number) => store.wallets.listWalletNamesPage(after, limit);
+    const page = (after: string | undefined, limit?: number) => store.wallets.listWalletNames(after, limit);
     expect(await page(undefined, 3)).toEqual(['B', 'a', 'b']);
     expect(await page('b', 3)).toEqual(['z', 'é', '\uFFFD']);
     expect(await page('\uFFFD', 3)).toEqual(['😀']);

@@ -164,9 +164,9 @@ export class Wallets {
    */
   async list(page: { limit?: number; after?: string } = {}): Promise<{ wallets: string[]; nextAfter?: string }> {
     const { limit, after } = page;
-    if (limit === undefined) return { wallets: await this.store.listWalletNamesPage(after) };
+    if (limit === undefined) return { wallets: await this.store.listWalletNames(after) };
     // One row beyond the page tells whether another page follows, without counting.
-    const wallets = await this.store.listWalletNamesPage(after, limit + 1);
+    const wallets = await this.store.listWalletNames(after, limit + 1);
     if (wallets.length <= limit) return { wallets };
     wallets.length = limit;
     return { wallets, nextAfter: wallets[limit - 1] as string };

@@ -155,11 +155,7 @@ class SqliteWalletStore implements WalletStore {
     return this.statements.walletExists.get(name) !== undefined;
   }
 
-  listWalletNames(): Promise<string[]> {
-    return this.listWalletNamesPage(undefined);
-  }
-
-  async listWalletNamesPage(after: string | undefined, limit?: number): Promise<string[]> {
+  async listWalletNames(after?: string, limit?: number): Promise<string[]> {
     const rows = limit ?? -1;
     return (after === undefined ? this.statements.listNamesFirst.all(rows) : this.statements.listNamesAfter.all(after, rows)) as string[];
   }
