@@ -303,7 +303,7 @@ export const methodTable: { readonly [M in MethodName]: MethodSpec } = {
     name: "admin.decide_review",
     namespace: "admin",
     summary: "Approves or rejects a pending request.",
-    paramNames: ["id","approved","wallet","passphrase","keys"],
+    paramNames: ["id","approved","wallet","passphrase","keys","reviewer"],
     requiredParams: ["id","approved"],
     errorCodes: [-32602,2000],
     validateParams: v.admin_decide_review_params,

@@ -8,6 +8,13 @@
  */
 export type WalletName = string;
 /**
+ * A reviewer's name: 1 to 64 characters, letters, digits, spaces, dots, underscores and hyphens, starting with a letter or digit and not ending with a space.
+ *
+ * This interface was referenced by `SpecDefinitions`'s JSON-Schema
+ * via the `definition` "ReviewerName".
+ */
+export type ReviewerName = string;
+/**
  * A passphrase: 1 to 1024 characters.
  *
  * This interface was referenced by `SpecDefinitions`'s JSON-Schema
@@ -810,7 +817,7 @@ export interface AuditEvent {
   wallet: WalletName | null;
   outcome: AuditOutcome;
   /**
-   * operator, policy rule N, policy default, timeout, caller (went away) or gateway (shut down).
+   * operator (or operator (<reviewer>) when admin.decide_review named one), policy rule N, policy default, timeout, caller (went away) or gateway (shut down).
    */
   decidedBy: string;
   details: {};
@@ -1568,6 +1575,7 @@ export interface AdminDecideReviewParams {
   wallet?: WalletName;
   passphrase?: Passphrase;
   keys?: KeyRestriction;
+  reviewer?: ReviewerName;
 }
 /**
  * Params of admin.list_connections.

@@ -395,7 +395,7 @@ class TerminalReviewer {
       this.show(review);
       for (;;) {
         const approved = await this.askYesNo('Approve? [y/N] ', signal);
-        const params: ParamsOf<'admin.decide_review'> = { id: review.id, approved };
+        const params: ParamsOf<'admin.decide_review'> = { id: review.id, approved, reviewer: 'terminal' };
         if (approved && review.kind === 'connection') {
           const wallet = await this.askWallet(signal);
           if (wallet === undefined) continue;

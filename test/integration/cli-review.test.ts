@@ -95,6 +95,12 @@ describe('wallet-gateway review against a live gateway', () => {
     expect(change).toMatch(/Current:\s+public_keys: none/);
     reviewer.answer('yes');
     expect((await permissions).body.result).toEqual({ permissions: { public_keys: 'read' } });
+    // The owner's record says which reviewer decided.
+    const { events } = (await gw.call('admin.list_audit_events', { hostname: 'vega.xyz' })) as { events: { kind: string; decidedBy: string }[] };
+    expect(events.map((e) => [e.kind, e.decidedBy]).sort()).toEqual([
+      ['connection', 'operator (terminal)'],
+      ['permissions', 'operator (terminal)'],
+    ]);
 
     // Neither the operator token nor the application's token is ever printed.
     expect(reviewer.stdout() + reviewer.stderr()).not.toContain(gw.gateway.adminToken);

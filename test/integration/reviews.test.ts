@@ -361,6 +361,30 @@ describe('decide_review checks', () => {
     expect(Buffer.from(signed.encodedSignature, 'base64')).toHaveLength(64);
   });
 
+  it('a named reviewer is kept in the record and told to other reviewers; the application hears only "operator"', async () => {
+    const other = await reviewerSocket(gw);
+    await gw.call('admin.decide_review', { id: review.id, approved: false, reviewer: 'alice at desk-2' });
+    expect((await other.waitFor(notification('admin.review_ended'))).params).toEqual({ id: review.id, outcome: 'rejected', decidedBy: 'operator (alice at desk-2)' });
+    const answer = await asked;
+    expect(answer.error.code).toBe(3001);
+    expect(answer.error.data.decidedBy).toBe('operator');
+    expect(JSON.stringify(answer)).not.toContain('alice');
+    expect((await auditEvents(gw))[0]).toMatchObject({ reviewId: review.id, outcome: 'rejected', decidedBy: 'operator (alice at desk-2)' });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['a line break', 'alice\nbob'],
+    ['65 characters', 'a'.repeat(65)],
+    ['not a string', 42],
+  ])('a reviewer name that is %s is invalid and leaves the review pending', async (_what, reviewer) => {
+    const answer = await admin(gw, 'admin.decide_review', { id: review.id, approved: false, reviewer });
+    expect(answer.error.code).toBe(-32602);
+    expect(answer.error.data.path).toBe('/reviewer');
+    expect((await pendingReviews(gw)).map((r) => r.id)).toEqual([review.id]);
+    expect(await auditEvents(gw)).toEqual([]);
+  });
+
   it('a wrong passphrase is refused and leaves the review pending', async () => {
     const answer = await admin(gw, 'admin.decide_review', { id: review.id, approved: true, wallet: WALLET, passphrase: 'not-the-passphrase' });
     expect(answer.error.code).toBe(2000);

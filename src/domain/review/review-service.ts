@@ -180,11 +180,16 @@ export class ReviewService extends EventEmitter<{ requested: [Review]; ended: [R
     return { approval: await approval, recorded: Promise.resolve() };
   }
 
-  /** A reviewer's decision. Throws ReviewNotFoundError when the review has already ended. */
-  decide(id: string, approved: boolean, approval: Approval, decidedBy: string): void {
+  /**
+   * The operator's decision, by `reviewer` when one is named: the record and the other reviewers
+   * see "operator (<reviewer>)", the application only "operator". Throws ReviewNotFoundError when
+   * the review has already ended.
+   */
+  decide(id: string, approved: boolean, approval: Approval, reviewer?: string): void {
     if (!this.pending.has(id)) throw new ReviewNotFoundError(id);
+    const decidedBy = reviewer === undefined ? 'operator' : `operator (${reviewer})`;
     if (approved) void this.end(id, 'approved', decidedBy, undefined, approval);
-    else void this.end(id, 'rejected', decidedBy, new ReviewRejectedError(decidedBy));
+    else void this.end(id, 'rejected', decidedBy, new ReviewRejectedError('operator'));
   }
 
   /** Shutdown: every waiting caller gets 3000 and no new review starts. Resolves once all of them have been told. */

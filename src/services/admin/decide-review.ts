@@ -6,7 +6,7 @@ import type { ServiceDeps } from '../deps.js';
 
 export const decideReview =
   ({ reviews, sessions, wallets, unlockTimeoutSeconds }: ServiceDeps): Handler<'admin.decide_review', RequestContext> =>
-  async ({ id, approved, wallet, passphrase, keys }) => {
+  async ({ id, approved, wallet, passphrase, keys, reviewer }) => {
     const review = reviews.find(id);
     if (!review) throw new ReviewNotFoundError(id);
     let opened: OpenedWallet | undefined;
@@ -29,6 +29,6 @@ export const decideReview =
       throw new ReviewNotFoundError(id);
     }
     opened?.unlock(unlockTimeoutSeconds * 1000);
-    reviews.decide(id, approved, { ...(wallet === undefined ? {} : { wallet }), ...(keys === undefined ? {} : { keys }) }, 'operator');
+    reviews.decide(id, approved, { ...(wallet === undefined ? {} : { wallet }), ...(keys === undefined ? {} : { keys }) }, reviewer);
     return {};
   };
