@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { databasePath } from '../../src/config.js';
 import { deriveKeyPair, recoveryPhraseToSeed } from '../../src/domain/wallet/hd.js';
 import { SEED_PASSPHRASE, SEED_PHRASE, startTestGateway, type RpcReply, type TestGateway } from '../helpers/gateway.js';
+import { sleep } from '../helpers/time.js';
 
 // noble's synchronous API needs a SHA-512 implementation plugged in.
 ed.hashes.sha512 = (message: Uint8Array) => sha512(message);
@@ -32,7 +33,6 @@ const utf8 = (text: string) => new TextEncoder().encode(text);
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const fromB64 = (text: string) => Uint8Array.from(Buffer.from(text, 'base64'));
 const fromHex = (text: string) => Uint8Array.from(Buffer.from(text, 'hex'));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Public key of the index-th key of the reference phrase, computed here without the gateway. */
 function expectedKey(version: 1 | 2, index: number): string {

@@ -24,6 +24,7 @@ import {
 import { DomainError } from '../../src/domain/errors.js';
 import { ROOT } from '../helpers/cli.js';
 import { toRpcError } from '../../src/rpc/errors.js';
+import { sleep } from '../helpers/time.js';
 
 // vega-facts.md §5.5, E2E-1: a signed voteSubmission and the hash a node reports for it.
 const CHAIN = 'test-chain-Thz9c6';
@@ -38,7 +39,6 @@ const blockHash = (height: bigint) => createHash('sha3-256').update(`fake block 
 type Route = 'statistics' | 'height' | 'spam' | 'submit' | 'check';
 type Behaviour = 'ok' | 'hang' | 'garbage' | 'html' | 'error500' | 'reject400' | 'destroy' | 'truncate' | 'dropReused';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function routeOf(method: string | undefined, url: string | undefined): Route | undefined {
   if (method === 'GET' && url === '/statistics') return 'statistics';

@@ -13,8 +13,8 @@ import WebSocket, { type RawData } from 'ws';
 import { admin, session as app, FIRST_KEY, importSeedWallet, startWalletGateway, WALLET } from '../helpers/app.js';
 import { SEED_PASSPHRASE, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { auditEvents, connectApp, nextReview, pendingReviews, type PendingReview } from '../helpers/review.js';
+import { sleep } from '../helpers/time.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- clients
 

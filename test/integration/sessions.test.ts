@@ -16,9 +16,9 @@ import { databasePath } from '../../src/config.js';
 import { admin, session as app, FIRST_KEY, importSeedWallet, startWalletGateway, WALLET } from '../helpers/app.js';
 import { SEED_PASSPHRASE, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { auditEvents, connectApp, grantPermissions, nextReview, pendingReviews } from '../helpers/review.js';
+import { sleep } from '../helpers/time.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- small clients
 

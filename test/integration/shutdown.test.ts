@@ -27,6 +27,7 @@ import { databasePath, type GatewayConfig } from '../../src/config.js';
 import { SEED_PASSPHRASE, SEED_PHRASE, post, startTestGateway, type RpcReply, type TestGateway } from '../helpers/gateway.js';
 import { connectApp, grantPermissions, nextReview } from '../helpers/review.js';
 import { ROOT, requireBuild, rpcClient, startServe } from '../soak/lib.mjs';
+import { sleep, within } from '../helpers/time.js';
 
 const FIRST_KEY = 'b5fd9d3c4ad553cb3196303b6e6df7f484cf7f5331a572a45031239fd71ad8a0';
 /** {"voteSubmission":{"proposalId":"abc","value":"VALUE_YES"}}, as a dApp sends it. */
@@ -44,19 +45,6 @@ const tempDir = (prefix: string) => {
 afterAll(() => {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Rejects when `promise` takes longer than `ms`: a hang is a failure, not a test timeout. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-    }),
-  ]);
-}
 
 /** Polls until `check` returns something truthy. */
 async function until<T>(check: () => Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {

@@ -22,10 +22,10 @@ import { startFaultyProxy, startProxy, type FaultyProxy, type Proxy } from '../h
 import { SEED_PASSPHRASE, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { PUB_KEY, signTransaction } from '../helpers/transaction.js';
 import { connectApp, grantPermissions, nextReview } from '../helpers/review.js';
+import { sleep, within } from '../helpers/time.js';
 
 type Json = Record<string, unknown>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const hex64 = () => randomBytes(32).toString('hex');
 /** A port nothing listens on. */
 const CLOSED_PORT_URL = 'http://127.0.0.1:1';
@@ -863,7 +863,7 @@ describe('on a remote network', () => {
     // Back on a node of ordinary difficulty, the same key signs and sends without waiting for the abandoned search.
     await useNodes([node.url]);
     const started = Date.now();
-    const body = await Promise.race([send(FIRST_KEY), sleep(5000).then(() => ({ error: 'still waiting after 5 s' }))]);
+    const body = await within(send(FIRST_KEY), 5000, 'the next transaction of the key');
     expect(body.error).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(3000);
     expect(await landed(node, body.result.txHash)).toMatchObject({ code: 0 });

@@ -7,6 +7,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Keyring } from '../../src/domain/wallet/keyring.js';
 import { deriveKeyPair, recoveryPhraseToSeed } from '../../src/domain/wallet/hd.js';
+import { sleep } from '../helpers/time.js';
 
 const SEED_PHRASE =
   'swing ceiling chaos green put insane ripple desk match tip melt usual shrug turkey renew icon parade veteran lens govern path rough page render';
@@ -14,7 +15,6 @@ const SEED_PHRASE =
 const V2_KEY1_PUBLIC = 'b5fd9d3c4ad553cb3196303b6e6df7f484cf7f5331a572a45031239fd71ad8a0';
 const V2_KEY1_SECRET = '0bfdfb4a04e22d7252a4f24eb9d0f35a82efdc244cb0876d919361e61f6f56a2';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const allZero = (bytes: Uint8Array) => bytes.length > 0 && bytes.every((b) => b === 0);
 
