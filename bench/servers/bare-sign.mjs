@@ -21,6 +21,7 @@ const load = (path) => import(pathToFileURL(join(DIST, 'src', ...path.split('/')
 const { signMessageWithKey, transactionSigningMessage } = await load('domain/crypto/ed25519.js');
 const { encodeCommand } = await load('domain/vega/command-codec.js');
 const { newTid } = await load('domain/vega/pow.js');
+const { randomUint64 } = await load('domain/crypto/random-pool.js');
 const { SIGNATURE_ALGORITHM, SIGNATURE_VERSION, TX_VERSION_V3, encodeInputData, encodeTransaction, transactionHash, transactionJson } = await load('domain/vega/transaction.js');
 
 const { chainId } = JSON.parse(process.argv[2] ?? '{}');
@@ -32,7 +33,7 @@ function signOne({ publicKey, encodedTransaction }) {
   const json = JSON.parse(Buffer.from(encodedTransaction, 'base64').toString('utf8'));
   const [type] = Object.keys(json);
   const { field, bytes } = encodeCommand(type, json[type]);
-  const inputData = encodeInputData({ nonce: randomBytes(8).readBigUInt64BE() | 1n, blockHeight: BLOCK_HEIGHT, commandField: field, command: bytes });
+  const inputData = encodeInputData({ nonce: randomUint64() | 1n, blockHeight: BLOCK_HEIGHT, commandField: field, command: bytes });
   const signature = signMessageWithKey(key, transactionSigningMessage(chainId, inputData));
   const tx = {
     inputData,
