@@ -9,6 +9,7 @@
  *
  * SPREAD_EXEC='--flag ...' starts the gateways with those Node/V8 flags; with several sets
  * separated by '|' ('|--single-threaded-gc'), gateway i gets set i modulo their number.
+ * SPREAD_FRESH=1 leaves every other gateway as it started (no wallet, no call before the load).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,8 +30,9 @@ const flagSets = (process.env.SPREAD_EXEC ?? '').split('|').map((set) => set.spl
 for (let i = 0; i < gateways; i++) {
   const execArgv = flagSets[i % flagSets.length];
   const gw = await startGatewayChild(tempDataDir(`spread-${i}`), {}, { name: `gateway-${i}`, execArgv });
-  await prepareApp(gw);
-  servers.push({ name: `gateway ${i}`, flags: execArgv.join(' '), url: gw.applicationUrl, child: gw, pid: gw.pid, stop: () => gw.close() });
+  const fresh = process.env.SPREAD_FRESH === '1' && i % 2 === 1;
+  if (!fresh) await prepareApp(gw);
+  servers.push({ name: `gateway ${i}`, flags: [fresh ? 'fresh' : 'prepared', ...execArgv].join(' '), url: gw.applicationUrl, child: gw, pid: gw.pid, stop: () => gw.close() });
 }
 for (let i = 0; i < bares; i++) {
   const bare = await startChild(join(BENCH, 'servers', 'bare.mjs'), [], { name: `bare-${i}` });
