@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -321,10 +320,9 @@ export async function startHttpDoor(options: HttpDoorOptions): Promise<HttpDoor>
       }
       ws.send(frame);
     };
+    // Aborted when the connection closes. Every request of it that waits (a review, a node request)
+    // waits on this one signal, through onAbort (src/abort.ts): one listener on it however many wait.
     const abort = new AbortController();
-    // Each request of this connection that waits (a review, a node request) listens here until it
-    // ends: a bot with many in flight is no leak, and must not get Node's warning of one.
-    setMaxListeners(0, abort.signal);
     let alive = true;
     ws.on('pong', () => {
       alive = true;

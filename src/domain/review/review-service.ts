@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { signalOf, type LazySignal } from '../../abort.js';
+import { onAbort, signalOf, type LazySignal } from '../../abort.js';
 import { handled } from '../../awaitable.js';
 import type { AuditOutcome, ReviewKind } from '../../../generated/types.js';
 import type { AuditStore, PolicyStore } from '../../store/store.js';
@@ -160,10 +160,10 @@ export class ReviewService extends EventEmitter<{ requested: [Review]; ended: [R
     }
 
     const approval = new Promise<Approval>((resolve, reject) => {
-      const onAbort = () => void this.end(review.id, 'interrupted', 'caller', new ReviewInterruptedError('caller'));
       const timer = setTimeout(() => void this.end(review.id, 'timed_out', 'timeout', new ReviewInterruptedError('timeout')), this.options.timeoutMs);
       timer.unref();
-      signal.addEventListener('abort', onAbort, { once: true });
+      // A WebSocket connection's signal is shared by every review its requests have open.
+      const stopWaiting = onAbort(signal, () => void this.end(review.id, 'interrupted', 'caller', new ReviewInterruptedError('caller')));
       this.pending.set(review.id, {
         review,
         subject,
@@ -172,7 +172,7 @@ export class ReviewService extends EventEmitter<{ requested: [Review]; ended: [R
         timer,
         cleanup: () => {
           clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
+          stopWaiting();
         },
       });
       this.emit('requested', review);

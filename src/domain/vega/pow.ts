@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { signalOf, type LazySignal } from '../../abort.js';
+import { onAbort, signalOf, type LazySignal } from '../../abort.js';
 import { randomHex } from '../crypto/random-pool.js';
 import { leadingZeroBits, powHash, searchRange } from './pow-search.js';
 
@@ -120,7 +120,7 @@ export class ProofOfWorkSolver {
     if (difficulty <= MAIN_THREAD_MAX_DIFFICULTY) return this.#solveHere(blockHash, tid, difficulty);
 
     return new Promise<bigint>((resolve, reject) => {
-      const onAbort = () => this.#finish(search, { error: abortReason(signal!) });
+      let stopWaiting = () => {};
       const search: Search = {
         blockHash,
         tid,
@@ -130,15 +130,15 @@ export class ProofOfWorkSolver {
         pending: new Set(),
         settled: false,
         resolve: (nonce) => {
-          signal?.removeEventListener('abort', onAbort);
+          stopWaiting();
           resolve(nonce);
         },
         reject: (reason) => {
-          signal?.removeEventListener('abort', onAbort);
+          stopWaiting();
           reject(reason);
         },
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) stopWaiting = onAbort(signal, () => this.#finish(search, { error: abortReason(signal) }));
       this.#searches.push(search);
       this.#dispatch();
     });
