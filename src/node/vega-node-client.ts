@@ -39,8 +39,8 @@
  *   while it sat idle is sent again once on a new connection (transport.ts);
  *   a POST never is.
  */
-import { setMaxListeners } from 'node:events';
 import { linkedController, untilAborted, type LinkedController } from '../abort.js';
+import { handled } from '../awaitable.js';
 import { transactionHash } from '../domain/vega/transaction.js';
 import { LastBlockUnavailableError, NoHealthyNodeError, NodeClientClosedError, NodeRejectedRequestError, TransactionFailedError } from './errors.js';
 import {
@@ -181,9 +181,6 @@ export class VegaNodeClient {
 
   constructor(options: VegaNodeClientOptions) {
     if (!Array.isArray(options.nodes) || options.nodes.length === 0) throw new TypeError('at least one node URL is needed');
-    // Every request waiting for a round of probes or between two tries listens here until it resumes:
-    // when a node fails under load, Node's default of 10 would print a leak warning where there is no leak.
-    setMaxListeners(0, this.#closer.signal);
     this.#urls = [...new Set(options.nodes.map(normaliseUrl))];
     this.#timeoutMs = positiveInteger(options.requestTimeoutMs, 5000, 'requestTimeoutMs', 1);
     this.#retries = positiveInteger(options.retries, 3, 'retries');
@@ -237,8 +234,8 @@ export class VegaNodeClient {
 
   /** The chain id when fresh health probes agree on one; undefined when finding out needs a request (then use chainId()). */
   knownChainId(): string | undefined {
-    const s = this.#snapshot;
-    if (!this.#fresh(s) || s.chainId === null || s.preferred.length === 0) return undefined;
+    const s = this.#freshSnapshot();
+    if (s === null || s.chainId === null || s.preferred.length === 0) return undefined;
     return s.chainId;
   }
 
@@ -352,16 +349,30 @@ export class VegaNodeClient {
     return s !== null && !s.exhausted && Date.now() - s.takenAt < this.#ttlMs;
   }
 
+  /**
+   * The cached snapshot while fresh and not exhausted, else null. Once it is past half its life,
+   * the next round of probes starts in the background: while requests keep coming, none of them
+   * waits for one (on a remote network, every request of the moment the cache ran out used to
+   * wait a round trip to each node).
+   */
+  #freshSnapshot(): Snapshot | null {
+    const s = this.#snapshot;
+    if (!this.#fresh(s)) return null;
+    if (Date.now() - s.takenAt >= this.#ttlMs / 2 && !this.#closer.signal.aborted) handled(this.#probeAllOnce());
+    return s;
+  }
+
+  /** The round of probes in progress, or a new one: one at a time, shared by whoever asks. */
+  #probeAllOnce(): Promise<Snapshot> {
+    this.#probing ??= this.#probeAll().finally(() => {
+      this.#probing = null;
+    });
+    return this.#probing;
+  }
+
   /** The health snapshot to pick from: the cached one when fresh and not exhausted, else a new round of probes. */
   async #current(caller?: AbortSignal): Promise<Snapshot> {
-    const s = this.#snapshot;
-    if (this.#fresh(s)) return s;
-    if (!this.#probing) {
-      this.#probing = this.#probeAll().finally(() => {
-        this.#probing = null;
-      });
-    }
-    return untilAborted(this.#probing, this.#signals(caller));
+    return this.#freshSnapshot() ?? untilAborted(this.#probeAllOnce(), this.#signals(caller));
   }
 
   async #probeAll(): Promise<Snapshot> {

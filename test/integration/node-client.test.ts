@@ -581,6 +581,31 @@ describe('VegaNodeClient: choosing nodes', () => {
     expect((await client.health()).every((n) => n.ok)).toBe(true);
   });
 
+  it('probes again in the background once the health cache is half way through its life, so that no caller waits for it', async () => {
+    const [a] = await fakeNodes(1);
+    a!.delayMs = 50;
+    const client = clientFor([a!], { healthTtlMs: 600 });
+    expect(client.knownChainId()).toBeUndefined();
+    await client.chainId(); // nothing known yet: this one waits for the first round
+    const firstRound = Date.now();
+    expect(client.knownChainId()).toBe(CHAIN);
+    expect(a!.hits.statistics).toBe(1); // young: answered from the cache, no probe
+
+    await sleep(firstRound + 350 - Date.now());
+    expect(client.knownChainId()).toBe(CHAIN); // past half its life: still answered at once...
+    for (let i = 0; i < 100 && a!.hits.statistics < 2; i++) await sleep(5);
+    expect(a!.hits.statistics).toBe(2); // ...and the next round has started
+    expect(client.knownChainId()).toBe(CHAIN);
+    await sleep(20);
+    expect(a!.hits.statistics).toBe(2); // one round at a time
+
+    // The first round's results are out of date now; the background round's are not.
+    await sleep(firstRound + 650 - Date.now());
+    expect(client.knownChainId()).toBe(CHAIN);
+    await expect(client.lastBlock()).resolves.toMatchObject({ chainId: CHAIN });
+    expect(a!.hits.statistics).toBe(2);
+  });
+
   it('sends a transaction to the next node when the first cannot be reached at all', async () => {
     const [a, b] = await fakeNodes(2);
     const client = clientFor([a!, b!]);
