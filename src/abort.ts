@@ -7,7 +7,8 @@ const waiting = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
  * EventTarget looks through every listener of a signal on each addEventListener (for duplicates),
  * so 50,000 requests each listening on one shared signal (a client's close signal while a node
  * is slow, a WebSocket connection's with many reviews open) took seconds of CPU to add.
- * The one listener stays on the signal once added; it goes with the signal.
+ * The one listener stays on the signal once added; it goes with the signal. For a signal that has
+ * not aborted yet: callers look at `signal.aborted` first, as an abort event comes only once.
  */
 export function onAbort(signal: AbortSignal, callback: (reason: unknown) => void): () => void {
   let callbacks = waiting.get(signal);
