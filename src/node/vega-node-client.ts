@@ -40,7 +40,7 @@
  *   a POST never is.
  */
 import { linkedController, untilAborted, type LinkedController } from '../abort.js';
-import { handled } from '../awaitable.js';
+import { SharedRequests, usableFetchingAhead } from '../fetch-ahead.js';
 import { transactionHash } from '../domain/vega/transaction.js';
 import { LastBlockUnavailableError, NoHealthyNodeError, NodeClientClosedError, NodeRejectedRequestError, TransactionFailedError } from './errors.js';
 import {
@@ -176,7 +176,8 @@ export class VegaNodeClient {
   /** One controller per exchange in flight, so close() can stop them all. */
   readonly #inflight = new Set<LinkedController>();
   #snapshot: Snapshot | null = null;
-  #probing: Promise<Snapshot> | null = null;
+  /** The round of probes in progress: one at a time, shared by whoever asks. */
+  readonly #probes = new SharedRequests<Snapshot>();
   #turn = 0;
 
   constructor(options: VegaNodeClientOptions) {
@@ -345,10 +346,6 @@ export class VegaNodeClient {
   }
 
   /** A snapshot to pick from without probing again: younger than the TTL and not emptied by failures. */
-  #fresh(s: Snapshot | null): s is Snapshot {
-    return s !== null && !s.exhausted && Date.now() - s.takenAt < this.#ttlMs;
-  }
-
   /**
    * The cached snapshot while fresh and not exhausted, else null. Once it is past half its life,
    * the next round of probes starts in the background: while requests keep coming, none of them
@@ -357,25 +354,24 @@ export class VegaNodeClient {
    */
   #freshSnapshot(): Snapshot | null {
     const s = this.#snapshot;
-    if (!this.#fresh(s)) return null;
-    if (Date.now() - s.takenAt >= this.#ttlMs / 2 && !this.#closer.signal.aborted) handled(this.#probeAllOnce());
-    return s;
-  }
-
-  /** The round of probes in progress, or a new one: one at a time, shared by whoever asks. */
-  #probeAllOnce(): Promise<Snapshot> {
-    this.#probing ??= this.#probeAll().finally(() => {
-      this.#probing = null;
+    if (s === null || s.exhausted) return null;
+    const usable = usableFetchingAhead(Date.now() - s.takenAt, this.#ttlMs, () => {
+      if (!this.#closer.signal.aborted) void this.#probeAll();
     });
-    return this.#probing;
+    return usable ? s : null;
   }
 
   /** The health snapshot to pick from: the cached one when fresh and not exhausted, else a new round of probes. */
   async #current(caller?: AbortSignal): Promise<Snapshot> {
-    return this.#freshSnapshot() ?? untilAborted(this.#probeAllOnce(), this.#signals(caller));
+    return this.#freshSnapshot() ?? untilAborted(this.#probeAll(), this.#signals(caller));
   }
 
-  async #probeAll(): Promise<Snapshot> {
+  /** A round of probes of every node: the one in progress, or a new one. */
+  #probeAll(): Promise<Snapshot> {
+    return this.#probes.run(() => this.#probeRound());
+  }
+
+  async #probeRound(): Promise<Snapshot> {
     const nodes = await Promise.all(this.#urls.map((url) => this.#probe(url)));
     const { chainId, preferred } = choose(nodes, this.#maxLag);
     const snapshot: Snapshot = { takenAt: Date.now(), nodes, chainId, preferred, exhausted: false };

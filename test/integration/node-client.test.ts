@@ -39,7 +39,6 @@ const blockHash = (height: bigint) => createHash('sha3-256').update(`fake block 
 type Route = 'statistics' | 'height' | 'spam' | 'submit' | 'check';
 type Behaviour = 'ok' | 'hang' | 'garbage' | 'html' | 'error500' | 'reject400' | 'destroy' | 'truncate' | 'dropReused';
 
-
 function routeOf(method: string | undefined, url: string | undefined): Route | undefined {
   if (method === 'GET' && url === '/statistics') return 'statistics';
   if (method === 'GET' && url === '/blockchain/height') return 'height';

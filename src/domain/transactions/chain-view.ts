@@ -1,5 +1,5 @@
 import { signalOf, untilAborted, type LazySignal } from '../../abort.js';
-import { handled } from '../../awaitable.js';
+import { SharedRequests, usableFetchingAhead } from '../../fetch-ahead.js';
 import type { LastBlock, SpamStatistics } from '../../node/responses.js';
 import type { NodeClient } from '../network/networks.js';
 
@@ -47,11 +47,11 @@ export class ChainView {
   readonly #spamMaxAgeMs: number;
   readonly #now: () => number;
   #block: Dated<LastBlock> | undefined;
-  #fetchingBlock: Promise<LastBlock> | undefined;
+  readonly #blockRequest = new SharedRequests<LastBlock>();
   /** Estimated time between blocks, from the heights seen; undefined until the height has moved once. */
   #msPerBlock: number | undefined;
   readonly #spam = new Map<string, Dated<SpamStatistics>>();
-  readonly #fetchingSpam = new Map<string, Promise<SpamStatistics>>();
+  readonly #spamRequests = new SharedRequests<SpamStatistics, string>();
 
   constructor(
     private readonly client: NodeClient,
@@ -85,52 +85,31 @@ export class ChainView {
 
   /** Whether `known` may still be used; past half of `maxAge` it is fetched again meanwhile. */
   #usable(known: Dated<unknown>, maxAge: number, fetch: () => Promise<unknown>): boolean {
-    const age = this.#now() - known.at;
-    if (age >= maxAge) return false;
-    if (age >= maxAge / 2) void fetch();
-    return true;
+    return usableFetchingAhead(this.#now() - known.at, maxAge, () => void fetch());
   }
 
   #fetchBlock(): Promise<LastBlock> {
-    if (!this.#fetchingBlock) {
+    return this.#blockRequest.run(() => {
       const at = this.#now();
-      this.#fetchingBlock = handled(
-        this.client
-          .lastBlock()
-          .then((block) => {
-            this.#learnRate(block, at);
-            this.#block = { value: block, at };
-            return block;
-          })
-          .finally(() => {
-            this.#fetchingBlock = undefined;
-          }),
-      );
-    }
-    return this.#fetchingBlock;
+      return this.client.lastBlock().then((block) => {
+        this.#learnRate(block, at);
+        this.#block = { value: block, at };
+        return block;
+      });
+    });
   }
 
   #fetchSpam(key: string): Promise<SpamStatistics> {
-    let fetching = this.#fetchingSpam.get(key);
-    if (!fetching) {
+    return this.#spamRequests.run(() => {
       const at = this.#now();
-      fetching = handled(
-        this.client
-          .spamStatistics(key)
-          .then((value) => {
-            this.#spam.delete(key);
-            if (this.#spam.size >= MAX_SPAM_ENTRIES) this.#dropStaleSpam();
-            // Insertion order is then fetch order: the first entry is the oldest.
-            this.#spam.set(key, { value, at });
-            return value;
-          })
-          .finally(() => {
-            this.#fetchingSpam.delete(key);
-          }),
-      );
-      this.#fetchingSpam.set(key, fetching);
-    }
-    return fetching;
+      return this.client.spamStatistics(key).then((value) => {
+        this.#spam.delete(key);
+        if (this.#spam.size >= MAX_SPAM_ENTRIES) this.#dropStaleSpam();
+        // Insertion order is then fetch order: the first entry is the oldest.
+        this.#spam.set(key, { value, at });
+        return value;
+      });
+    }, key);
   }
 
   #learnRate(block: LastBlock, at: number): void {

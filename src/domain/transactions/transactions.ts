@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { schema_TransactionCommand } from '../../../generated/validators.js';
 import { linkedController, signalOf, type LazySignal, type LinkedController } from '../../abort.js';
 import { then, type Awaitable } from '../../awaitable.js';
@@ -245,7 +246,7 @@ export class Transactions {
       // in preparation their work fills that wait, and building beside the writer only slowed both.
       if (this.preparing.size > 1) await recorded;
       // The audit store sends what this turn appended when the turn ends: the build must not hold that up.
-      else await new Promise<void>((resolve) => setImmediate(resolve));
+      else await nextTurn();
       // The key may have been tainted, or the wallet locked, while the review waited.
       const current = await this.authorise(session, request.publicKey);
       const client = await this.networks.client();
