@@ -355,11 +355,13 @@ export class VegaNodeClient {
   #freshSnapshot(): Snapshot | null {
     const s = this.#snapshot;
     if (s === null || s.exhausted) return null;
-    const usable = usableFetchingAhead(Date.now() - s.takenAt, this.#ttlMs, () => {
-      if (!this.#closer.signal.aborted) void this.#probeAll();
-    });
-    return usable ? s : null;
+    return usableFetchingAhead(Date.now() - s.takenAt, this.#ttlMs, this.#probeAhead) ? s : null;
   }
+
+  /** Made once: knownChainId() runs on every session.get_chain_id. */
+  readonly #probeAhead = (): void => {
+    if (!this.#closer.signal.aborted) void this.#probeAll();
+  };
 
   /** The health snapshot to pick from: the cached one when fresh and not exhausted, else a new round of probes. */
   async #current(caller?: AbortSignal): Promise<Snapshot> {
