@@ -129,7 +129,7 @@ export async function runRpcThroughput({ rounds = 3, seconds = 3, wsSeconds = se
           warmupS: 1,
         }, { server: s.servers[name].child });
         checkClean(`HTTP ${key}`, out);
-        log(`    ${key.padEnd(32)} ${Math.round(out.rps)} req/s, p99 ${out.p99} ms, server CPU ${out.cpuUsPerRequest.toFixed(0)} µs/request`);
+        log(`    ${key.padEnd(32)} ${Math.round(out.rps)} req/s, p99 ${out.p99.toFixed(2)} ms, server CPU ${out.cpuUsPerRequest.toFixed(0)} µs/request`);
         return out;
       });
 
