@@ -439,7 +439,7 @@ class TerminalReviewer {
       interrupted: 'was withdrawn: the application went away',
       closed: 'was closed: the gateway is shutting down',
     };
-    const how = ended ? (endings[ended.outcome] ?? `was decided elsewhere (${ended.outcome} by ${ended.decidedBy})`) : 'was decided elsewhere';
+    const how = ended ? (endings[ended.outcome] ?? `was ${ended.outcome} elsewhere, by ${ended.decidedBy}`) : 'was decided elsewhere';
     this.say(`\n${what} ${how}; moving on.\n\n`);
   }
 

@@ -157,10 +157,11 @@ describe('wallet-gateway review against a live gateway', () => {
     const next = connectRequest(gw, 'next.example');
     await untilPending(gw, 2);
     const { id } = await nextReview(gw);
-    await gw.call('admin.decide_review', { id, approved: true, wallet: 'my-wallet' });
+    // Another reviewer, who gives a name: the line says who, without nesting parentheses.
+    await gw.call('admin.decide_review', { id, approved: true, wallet: 'my-wallet', reviewer: 'alice' });
     expect((await elsewhere).body.result.token).toBeDefined();
 
-    await reviewer.waitFor(/elsewhere\.example was decided elsewhere \(approved by operator\); moving on/);
+    await reviewer.waitFor(/elsewhere\.example was approved elsewhere, by operator \(alice\); moving on/);
     expect(await reviewer.waitFor('Approve? [y/N] ')).toContain('Connection request from next.example');
     reviewer.answer('n');
     expect((await next).body.error).toMatchObject({ code: 3001 });
