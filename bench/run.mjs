@@ -77,10 +77,15 @@ const verdict = (r) => {
   const ok = r.lowerIsBetter ? r.ratio <= r.target : r.ratio >= r.target;
   return ok ? 'ok' : 'MISS';
 };
+/** The ratio to two decimals, or three where two would round a miss onto its line (0.797× shown as 0.80× beside MISS). */
+const ratioText = (r) => {
+  const two = fmt.ratio(r.ratio);
+  return verdict(r) === 'MISS' && Number(r.ratio.toFixed(2)) === r.target ? `${r.ratio.toFixed(3)}×` : two;
+};
 const body = rows.map((r) =>
   r.text !== undefined
     ? [r.section, r.name, r.text, '', '', '', '']
-    : [r.section, r.note ? `${r.name}: ${r.note}` : r.name, value(r.gateway, r.unit), value(r.baseline, r.unit), fmt.ratio(r.ratio), r.target === undefined ? '' : `${r.lowerIsBetter ? '≤' : '≥'} ${r.target}×`, verdict(r)],
+    : [r.section, r.note ? `${r.name}: ${r.note}` : r.name, value(r.gateway, r.unit), value(r.baseline, r.unit), ratioText(r), r.target === undefined ? '' : `${r.lowerIsBetter ? '≤' : '≥'} ${r.target}×`, verdict(r)],
 );
 const rendered = table(['#', 'measure', 'gateway', 'baseline', 'ratio', 'target', 'result'], body);
 const machineAtEnd = machine();
