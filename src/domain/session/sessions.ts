@@ -97,6 +97,8 @@ export interface Caller {
  */
 export class Sessions {
   private readonly now: () => Date;
+  /** The same clock in milliseconds: every session call reads it, and a Date per call is not needed. */
+  private readonly nowMs: () => number;
   /** Last-use times are written at most this often per token, to keep writes off the hot path. */
   private readonly touchEveryMs: number;
 
@@ -106,7 +108,9 @@ export class Sessions {
     private readonly reviews: ReviewService,
     private readonly options: SessionsOptions,
   ) {
-    this.now = options.now ?? (() => new Date());
+    const now = options.now;
+    this.now = now ?? (() => new Date());
+    this.nowMs = now ? () => now().getTime() : Date.now;
     this.touchEveryMs = Math.min(30_000, Math.floor(options.connectionIdleMs / 10));
   }
 
@@ -144,7 +148,7 @@ export class Sessions {
   resolve(token: string, caller: Caller): Awaitable<Session> {
     const hash = caller.tokenHashes ? caller.tokenHashes.hashOf(token, hashToken) : hashToken(token);
     const { origin } = caller;
-    const now = this.now();
+    const now = this.nowMs();
     // The connection and its permissions in one read: the hot path of every session method.
     return then(this.store.findConnectionWithPermissions(hash), (found) => {
       if (found && sameString(found.connection.tokenHash, hash)) return this.connectionSession(found.connection, found.permissions, origin, now);
@@ -178,7 +182,7 @@ export class Sessions {
   }
 
   /** session.list_keys: needs read access; tainted keys and keys outside the session's restriction are never shown. */
-  listKeys(token: string, caller: Caller): Awaitable<string[]> {
+  listKeys(token: string, caller: Caller): Awaitable<readonly string[]> {
     return then(this.resolve(token, caller), (session) => {
       if (session.permissions.public_keys === 'none') throw new PermissionDeniedError('a "read" access on public keys is required');
       // Only the public keys are read: building whole key records (metadata parsed from JSON) for
@@ -194,7 +198,7 @@ export class Sessions {
   // ---- operator side
 
   async listConnections(): Promise<(ConnectionRecord & { expiresAt: string })[]> {
-    await this.store.deleteIdleConnections(new Date(this.now().getTime() - this.options.connectionIdleMs).toISOString());
+    await this.store.deleteIdleConnections(new Date(this.nowMs() - this.options.connectionIdleMs).toISOString());
     return (await this.store.listConnections()).map((c) => ({ ...c, expiresAt: this.expiry(c.lastUsedAt) }));
   }
 
@@ -264,8 +268,8 @@ export class Sessions {
    * the session comes back as a value, and resolve() hands it on without the extra turns of the
    * microtask queue that returning a promise from an async function costs.
    */
-  private connectionSession(connection: ConnectionRecord, permissions: PermissionRecord | undefined, origin: string | undefined, now: Date): Awaitable<Session> {
-    const idle = now.getTime() - timeOf(connection.lastUsedAt);
+  private connectionSession(connection: ConnectionRecord, permissions: PermissionRecord | undefined, origin: string | undefined, now: number): Awaitable<Session> {
+    const idle = now - timeOf(connection.lastUsedAt);
     if (idle >= this.options.connectionIdleMs) {
       return this.store.deleteConnectionByToken(connection.tokenHash).then(() => {
         throw unknownTokenError();
@@ -280,17 +284,17 @@ export class Sessions {
       keys: permissions?.keys ?? null,
       handle: connection.tokenHash,
     };
-    return idle >= this.touchEveryMs ? this.store.touchConnection(connection.tokenHash, now.toISOString()).then(() => session) : session;
+    return idle >= this.touchEveryMs ? this.store.touchConnection(connection.tokenHash, new Date(now).toISOString()).then(() => session) : session;
   }
 
   /** The session of an API token; not async, as connectionSession. */
-  private apiSession(token: ApiTokenRecord, origin: string | undefined, now: Date): Awaitable<Session> {
-    if (token.expiresAt !== null && timeOf(token.expiresAt) <= now.getTime()) throw unknownTokenError();
+  private apiSession(token: ApiTokenRecord, origin: string | undefined, now: number): Awaitable<Session> {
+    if (token.expiresAt !== null && timeOf(token.expiresAt) <= now) throw unknownTokenError();
     // API tokens are for back-office systems; a browser page presenting one has no business holding it.
     if (origin !== undefined) throw new AuthenticationError('origin_mismatch', 'API tokens are not accepted from browser pages (the request has an Origin header)');
     const session: Session = { type: 'api', wallet: token.wallet, hostname: null, permissions: { public_keys: 'read' }, keys: token.keys, handle: token.id };
-    if (token.lastUsedAt === null || now.getTime() - timeOf(token.lastUsedAt) >= this.touchEveryMs) {
-      return this.store.touchApiToken(token.id, now.toISOString()).then(() => session);
+    if (token.lastUsedAt === null || now - timeOf(token.lastUsedAt) >= this.touchEveryMs) {
+      return this.store.touchApiToken(token.id, new Date(now).toISOString()).then(() => session);
     }
     return session;
   }
