@@ -47,8 +47,11 @@ export interface WalletStore {
   /** Deletes the wallet and everything attached to it; false when there was none. */
   removeWallet(name: string): Promise<boolean>;
   listKeys(walletName: string): Promise<KeyRecord[]>;
-  /** The public keys of the wallet's untainted keys, in index order: what session.list_keys shows (without building whole records). */
-  listUntaintedPublicKeys(walletName: string): Awaitable<string[]>;
+  /**
+   * The public keys of the wallet's untainted keys, in index order: what session.list_keys shows
+   * (without building whole records). A store that keeps the list between calls hands it out frozen.
+   */
+  listUntaintedPublicKeys(walletName: string): Awaitable<readonly string[]>;
   countKeys(walletName: string): Promise<number>;
   findKey(walletName: string, publicKey: string): Promise<KeyRecord | undefined>;
   /**

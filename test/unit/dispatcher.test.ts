@@ -2,7 +2,8 @@
  * The dispatcher and the door with handlers of every shape: answering with a value, with a
  * promise, throwing at once, rejecting, and producing a result JSON cannot carry. A value goes
  * back without a promise (the hot session methods answer from memory this way); every other
- * shape must still reach the caller as the right JSON-RPC answer, over HTTP and WebSocket.
+ * shape must still reach the caller as the right JSON-RPC answer, over HTTP and WebSocket. A frozen
+ * result is one its producer shares between answers; the dispatcher encodes it once.
  */
 import WebSocket from 'ws';
 import type { Handlers } from '../../generated/handlers.js';
@@ -12,7 +13,9 @@ import type { RequestContext } from '../../src/rpc/context.js';
 import { Dispatcher } from '../../src/rpc/dispatcher.js';
 import { DEFAULT_LIMITS, startHttpDoor, type HttpDoor } from '../../src/transport/http-door.js';
 
-type Shape = 'value' | 'promise' | 'throws' | 'rejects' | 'denied' | 'bigint' | 'bigint-later';
+type Shape = 'value' | 'frozen' | 'promise' | 'throws' | 'rejects' | 'denied' | 'bigint' | 'bigint-later' | 'frozen-bigint';
+
+const SHARED = Object.freeze({ chainID: 'chain-shared' });
 
 /** session.get_chain_id answers in the shape named by its caller's chain id request. */
 let shape: Shape = 'value';
@@ -21,6 +24,8 @@ const handlers = {
     switch (shape) {
       case 'value':
         return { chainID: 'chain-now' };
+      case 'frozen':
+        return SHARED;
       case 'promise':
         return Promise.resolve({ chainID: 'chain-later' });
       case 'throws':
@@ -33,6 +38,8 @@ const handlers = {
         return { chainID: 1n };
       case 'bigint-later':
         return Promise.resolve({ chainID: 2n });
+      case 'frozen-bigint':
+        return Object.freeze({ chainID: 3n });
     }
   },
 } as unknown as Handlers<RequestContext>;
@@ -96,6 +103,16 @@ describe('answers without a promise', () => {
     });
   });
 
+  test.each<Shape>(['value', 'frozen'])('%s: the text is the JSON of the answer, byte for byte, with each request\'s own id', (s) => {
+    shape = s;
+    // The same frozen result goes into every answer: only its own text is kept between them, never an id.
+    for (const id of [1, -0.5, 'an "id" with \u2028 and ✓', null, 9007199254740993, 'x'.repeat(200)]) {
+      const text = JSON.stringify({ jsonrpc: '2.0', id, method: 'session.get_chain_id', params: {} });
+      const result = s === 'frozen' ? SHARED : { chainID: 'chain-now' };
+      expect(dispatcher.handleText(text, ctx)).toBe(JSON.stringify({ jsonrpc: '2.0', id: JSON.parse(text).id, result }));
+    }
+  });
+
   test('a notification to a handler that returns a value gets nothing back', () => {
     shape = 'value';
     expect(dispatcher.handleText(JSON.stringify({ jsonrpc: '2.0', method: 'session.get_chain_id' }), ctx)).toBeNull();
@@ -108,13 +125,14 @@ describe.each([
 ])('every shape of handler over %s', (_transport, send) => {
   test.each<[Shape, string]>([
     ['value', 'chain-now'],
+    ['frozen', 'chain-shared'],
     ['promise', 'chain-later'],
   ])('%s: the result', async (s, chainID) => {
     shape = s;
     expect(await send(request(7))).toEqual({ jsonrpc: '2.0', id: 7, result: { chainID } });
   });
 
-  test.each<Shape>(['throws', 'rejects', 'bigint', 'bigint-later'])('%s: an internal error with a reference, logged once without leaking', async (s) => {
+  test.each<Shape>(['throws', 'rejects', 'bigint', 'bigint-later', 'frozen-bigint'])('%s: an internal error with a reference, logged once without leaking', async (s) => {
     shape = s;
     const answer = (await send(request(8))) as { id: unknown; error: { code: number; data: { message: string } } };
     expect(answer.id).toBe(8);

@@ -79,7 +79,7 @@ function toKey(row: KeyRow): KeyRecord {
 class SqliteWalletStore implements WalletStore {
   private readonly statements;
   /** session.list_keys and every transaction read these; kept until the database changes. */
-  private readonly untaintedKeys: ReadCache<string[]>;
+  private readonly untaintedKeys: ReadCache<readonly string[]>;
   private readonly keys: ReadCache<KeyRecord>;
 
   constructor(
@@ -169,8 +169,9 @@ class SqliteWalletStore implements WalletStore {
     return (this.statements.listKeys.all(walletName) as KeyRow[]).map(toKey);
   }
 
-  listUntaintedPublicKeys(walletName: string): string[] {
-    return this.untaintedKeys.get(walletName, () => this.statements.listUntaintedPublicKeys.all(walletName) as string[]) as string[];
+  listUntaintedPublicKeys(walletName: string): readonly string[] {
+    // Frozen: every caller gets the same array until the keys change, and the answer's text is made once (dispatcher).
+    return this.untaintedKeys.get(walletName, () => Object.freeze(this.statements.listUntaintedPublicKeys.all(walletName) as string[])) as readonly string[];
   }
 
   async countKeys(walletName: string): Promise<number> {
