@@ -265,8 +265,14 @@ function generateHandlers() {
     .join('\n');
   return `${HEADER}import type { MethodName, ParamsOf, ResultOf } from './types.js';
 
+/**
+ * A result as a handler hands it over: read-only all the way down, so that a handler may answer
+ * with data it shares between calls (frozen, which the dispatcher then encodes once).
+ */
+export type Answer<T> = T extends readonly (infer U)[] ? readonly Answer<U>[] : T extends object ? { readonly [K in keyof T]: Answer<T[K]> } : T;
+
 /** One method's implementation: gets validated params, returns the result (or throws). */
-export type Handler<M extends MethodName, Ctx> = (params: ParamsOf<M>, ctx: Ctx) => Promise<ResultOf<M>> | ResultOf<M>;
+export type Handler<M extends MethodName, Ctx> = (params: ParamsOf<M>, ctx: Ctx) => Promise<Answer<ResultOf<M>>> | Answer<ResultOf<M>>;
 
 /** What src/ must implement: one handler per method of openrpc.json. */
 export interface Handlers<Ctx> {
