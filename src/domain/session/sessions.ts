@@ -96,8 +96,7 @@ export interface Caller {
  * permissions (reviewed; kept per wallet and host across connections).
  */
 export class Sessions {
-  private readonly now: () => Date;
-  /** The same clock in milliseconds: every session call reads it, and a Date per call is not needed. */
+  /** The clock in milliseconds: every session call reads it, and a Date per call is not needed. */
   private readonly nowMs: () => number;
   /** Last-use times are written at most this often per token, to keep writes off the hot path. */
   private readonly touchEveryMs: number;
@@ -109,7 +108,6 @@ export class Sessions {
     private readonly options: SessionsOptions,
   ) {
     const now = options.now;
-    this.now = now ?? (() => new Date());
     this.nowMs = now ? () => now().getTime() : Date.now;
     this.touchEveryMs = Math.min(30_000, Math.floor(options.connectionIdleMs / 10));
   }
@@ -126,7 +124,7 @@ export class Sessions {
     const wallet = approval.wallet;
     if (wallet === undefined || !(await this.wallets.walletExists(wallet))) throw new WalletNotFoundError(wallet ?? '');
     const token = newToken();
-    const at = this.now().toISOString();
+    const at = new Date(this.nowMs()).toISOString();
     await this.store.replaceConnection({ wallet, hostname, tokenHash: hashToken(token), connectedAt: at, lastUsedAt: at });
     if (approval.keys !== undefined) {
       // The owner limited, while connecting it, which keys the application may see.
@@ -235,7 +233,7 @@ export class Sessions {
       description,
       tokenHash: hashToken(token),
       keys,
-      createdAt: this.now().toISOString(),
+      createdAt: new Date(this.nowMs()).toISOString(),
       expiresAt,
       lastUsedAt: null,
     };
