@@ -23,6 +23,7 @@ import { createHandlers } from './services/handlers.js';
 import { documentForDoor } from './services/rpc/discover.js';
 import type { Store } from './store/store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { keepTickObjectShape } from './tick-shape.js';
 import { startHttpDoor, type HttpDoor } from './transport/http-door.js';
 
 export interface Gateway {
@@ -60,6 +61,7 @@ export interface StartOptions {
 /** The composition root: opens the store, builds the services and opens both doors. */
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  keepTickObjectShape();
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const tokenPath = adminTokenPath(config.dataDir);
   const { token, created } = ensureAdminToken(tokenPath);
