@@ -8,6 +8,9 @@
  *
  *   node bench/tools/after-idle-gc.mjs A_DIST B_DIST [per=4] [rounds=3]
  *
+ * AFTER_IDLE_WAIT_S=N leaves the collections to V8: no forced ones; every gateway sits idle for N
+ * seconds after its set-up instead (V8's memory reducer starts ~8 s after a process goes quiet).
+ *
  * AFTER_IDLE_PERF=1 (needs `perf`): after the rounds, samples each gateway under the same load and
  * prints the share of its samples in V8's Runtime_DefineKeyedOwnPropertyInLiteral, where a tick
  * object goes once its literal has lost its hidden classes (src/tick-shape.ts).
@@ -22,6 +25,7 @@ import { prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 const [a, b, per = '4', rounds = '3'] = process.argv.slice(2);
 if (!a || !b) throw new Error('usage: node bench/tools/after-idle-gc.mjs A_DIST B_DIST [per] [rounds]');
 const builds = [resolve(a), resolve(b)];
+const waitS = Number(process.env.AFTER_IDLE_WAIT_S ?? 0);
 const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'session.get_chain_id', params: {} });
 
 const load = (gw, durationS, warmupS) =>
@@ -32,15 +36,16 @@ const load = (gw, durationS, warmupS) =>
 const gateways = [];
 for (let i = 0; i < 2 * Number(per); i++) {
   const build = i % 2;
-  const gw = await startGatewayChild(tempDataDir(`idle-gc-${i}`), {}, { name: `gateway-${i}`, execArgv: ['--expose-gc'], env: { BENCH_DIST: builds[build] } });
+  const gw = await startGatewayChild(tempDataDir(`idle-gc-${i}`), {}, { name: `gateway-${i}`, execArgv: waitS ? [] : ['--expose-gc'], env: { BENCH_DIST: builds[build] } });
   await prepareApp(gw);
   for (let k = 0; k < 20; k++) await post(gw.applicationUrl, body);
-  for (let k = 0; k < 6; k++) {
+  for (let k = 0; k < (waitS ? 0 : 6); k++) {
     await gw.ask('memory'); // a full collection (the child has --expose-gc)
     await sleep(30);
   }
   gateways.push({ gw, build, costs: [] });
 }
+if (waitS) await sleep(waitS * 1000);
 
 for (let r = 0; r < Number(rounds); r++) {
   for (let k = 0; k < gateways.length; k++) {
@@ -64,7 +69,7 @@ if (process.env.AFTER_IDLE_PERF === '1') {
   }
 }
 
-console.log('server CPU per request, µs, round by round (HTTP get_chain_id, after six idle full collections)');
+console.log(`server CPU per request, µs, round by round (HTTP get_chain_id, after ${waitS ? `${waitS} s idle` : 'six full collections while idle'})`);
 for (const g of gateways) {
   const runtime = g.runtime === undefined ? '' : `  tick objects through the runtime: ${g.runtime} of samples`;
   console.log(`${'AB'[g.build]}  pid ${String(g.gw.pid).padEnd(7)} ${g.costs.map((c) => c.toFixed(1)).join('  ')}   median ${median(g.costs).toFixed(1)}${runtime}`);
