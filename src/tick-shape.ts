@@ -8,8 +8,8 @@ import { createHook } from 'node:async_hooks';
  * symbols). For such a key V8 remembers, per literal, the hidden class the object had before it,
  * and the first time it meets another one it stops remembering for good: from then on every tick
  * object is built through V8's runtime, one hidden-class transition after another. Those hidden
- * classes are held weakly. A few full garbage collections while no tick object is alive, which
- * is what V8's memory reducer does when a busy process goes idle, free them; the next tick
+ * classes are held weakly. A few full garbage collections while no tick object is alive (V8's
+ * memory reducer runs such collections by itself once a process goes quiet) can free them; the next tick
  * object is built on new ones, and from then on the process pays the slow path on every
  * `nextTick`, several per HTTP exchange, for the rest of its life. One tick object kept alive
  * keeps its chain of hidden classes, so the literal always meets the same ones.
