@@ -85,7 +85,7 @@ export interface PermissionRecord {
   hostname: string;
   publicKeys: AccessMode;
   /** The only keys it may see; null for all untainted keys. */
-  keys: string[] | null;
+  keys: readonly string[] | null;
 }
 
 export interface ApiTokenRecord {
@@ -93,7 +93,7 @@ export interface ApiTokenRecord {
   wallet: string;
   description: string;
   tokenHash: string;
-  keys: string[] | null;
+  keys: readonly string[] | null;
   createdAt: string;
   expiresAt: string | null;
   lastUsedAt: string | null;

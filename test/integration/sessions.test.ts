@@ -107,6 +107,23 @@ describe('a connection and what its token allows', () => {
     expect(permissions).toEqual([{ hostname: 'vega.xyz', permissions: { public_keys: 'read' }, keys: [second] }]);
   });
 
+  it("a restricted session's list_keys follows taints, untaints and a new restriction", async () => {
+    const second = await generateKey(gw);
+    const third = await generateKey(gw);
+    const token = await connectApp(gw, 'vega.xyz', WALLET);
+    await grantPermissions(gw, token, 'read', [FIRST_KEY, third]);
+    expect((await listKeys(gw, token)).result).toEqual([FIRST_KEY, third]);
+    expect((await listKeys(gw, token)).result).toEqual([FIRST_KEY, third]);
+
+    await gw.call('admin.taint_key', { wallet: WALLET, publicKey: third });
+    expect((await listKeys(gw, token)).result).toEqual([FIRST_KEY]);
+    await gw.call('admin.untaint_key', { wallet: WALLET, publicKey: third });
+    expect((await listKeys(gw, token)).result).toEqual([FIRST_KEY, third]);
+
+    await grantPermissions(gw, token, 'write', [second]);
+    expect((await listKeys(gw, token)).result).toEqual([second]);
+  });
+
   it('a restriction naming a key of another wallet is refused and the review stays pending', async () => {
     const stranger = await createWallet(gw, 'other-wallet');
     const token = await connectApp(gw, 'vega.xyz', WALLET);

@@ -27,7 +27,7 @@ export interface Session {
   hostname: string | null;
   permissions: Permissions;
   /** The only keys this session may see and use; null for all untainted keys. */
-  keys: string[] | null;
+  keys: readonly string[] | null;
   /** For a connection: its token's hash. For an API token: its id. */
   handle: string;
 }
@@ -87,6 +87,28 @@ function timeOf(iso: string): number {
 export interface Caller {
   readonly origin: string | undefined;
   readonly tokenHashes?: TokenHashMemo | undefined;
+}
+
+/**
+ * The keys of `untainted` a session limited to `allowed` may see, in `untainted`'s order. Both lists
+ * come from the store's caches, which hand out the same frozen array until what it holds changes,
+ * so the answer is worked out once per pair and kept (frozen, so the dispatcher also encodes it
+ * once) for as long as both arrays live. Lists that are not frozen are filtered on every call.
+ */
+function restrictedList(untainted: readonly string[], allowed: readonly string[]): readonly string[] {
+  if (!Object.isFrozen(untainted) || !Object.isFrozen(allowed)) return filterTo(untainted, allowed);
+  let byRestriction = restrictedLists.get(untainted);
+  if (byRestriction === undefined) restrictedLists.set(untainted, (byRestriction = new WeakMap()));
+  let visible = byRestriction.get(allowed);
+  if (visible === undefined) byRestriction.set(allowed, (visible = Object.freeze(filterTo(untainted, allowed))));
+  return visible;
+}
+
+const restrictedLists = new WeakMap<readonly string[], WeakMap<readonly string[], readonly string[]>>();
+
+function filterTo(keys: readonly string[], allowed: readonly string[]): string[] {
+  const wanted = new Set(allowed);
+  return keys.filter((k) => wanted.has(k));
 }
 
 /**
@@ -185,11 +207,9 @@ export class Sessions {
       if (session.permissions.public_keys === 'none') throw new PermissionDeniedError('a "read" access on public keys is required');
       // Only the public keys are read: building whole key records (metadata parsed from JSON) for
       // every key on every call cost ~1 ms per call for a wallet of 1,000 keys.
-      return then(this.wallets.listUntaintedPublicKeys(session.wallet), (untainted) => {
-        if (session.keys === null) return untainted;
-        const allowed = new Set(session.keys);
-        return untainted.filter((k) => allowed.has(k));
-      });
+      return then(this.wallets.listUntaintedPublicKeys(session.wallet), (untainted) =>
+        session.keys === null ? untainted : restrictedList(untainted, session.keys),
+      );
     });
   }
 

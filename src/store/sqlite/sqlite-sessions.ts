@@ -36,11 +36,14 @@ interface PermissionRow {
   public_keys: AccessMode;
   keys: string | null;
 }
+/** A stored key restriction (JSON text), frozen: the read caches hand the same record to every caller. */
+const parseKeys = (text: string): readonly string[] => Object.freeze(JSON.parse(text) as string[]);
+
 const toPermission = (r: PermissionRow): PermissionRecord => ({
   wallet: r.wallet,
   hostname: r.hostname,
   publicKeys: r.public_keys,
-  keys: r.keys === null ? null : (JSON.parse(r.keys) as string[]),
+  keys: r.keys === null ? null : parseKeys(r.keys),
 });
 
 interface ApiTokenRow {
@@ -58,7 +61,7 @@ const toApiToken = (r: ApiTokenRow): ApiTokenRecord => ({
   wallet: r.wallet,
   description: r.description,
   tokenHash: r.token_hash,
-  keys: r.keys === null ? null : (JSON.parse(r.keys) as string[]),
+  keys: r.keys === null ? null : parseKeys(r.keys),
   createdAt: r.created_at,
   expiresAt: r.expires_at,
   lastUsedAt: r.last_used_at,
