@@ -1,8 +1,8 @@
 /**
  * In-process cost of one request through the application door's dispatcher, with the real
  * handlers and store (no network): Dispatcher.handleText in a loop, for session.get_chain_id and
- * session.list_keys with a connected application's token, from a one-off caller and from a
- * connection that keeps its token's hash.
+ * session.list_keys with a connected application's token and with an API token limited to one of
+ * the wallet's two keys, from a one-off caller and from a connection that keeps its token's hash.
  *   node bench/tools/dispatch-loop.mjs        (BENCH_DIST=<dir> for another build)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,7 +36,10 @@ async function call(url, method, params, token) {
   if (reply.error) throw new Error(`${method}: ${JSON.stringify(reply.error)}`);
   return reply.result;
 }
-await call(gateway.operatorUrl, 'admin.create_wallet', { wallet: 'bench-wallet', passphrase: PASSPHRASE }, gateway.adminToken);
+const created = await call(gateway.operatorUrl, 'admin.create_wallet', { wallet: 'bench-wallet', passphrase: PASSPHRASE }, gateway.adminToken);
+await call(gateway.operatorUrl, 'admin.generate_key', { wallet: 'bench-wallet', passphrase: PASSPHRASE }, gateway.adminToken);
+// A bot's token limited to one of the wallet's two keys: its list_keys filters the wallet's list.
+const limited = await call(gateway.operatorUrl, 'admin.create_api_token', { wallet: 'bench-wallet', description: 'bench bot', keys: [created.key.publicKey] }, gateway.adminToken);
 await call(gateway.operatorUrl, 'admin.set_policy', { policy: benchPolicy('bench-wallet') }, gateway.adminToken);
 const { token } = await call(gateway.applicationUrl, 'session.connect_wallet', { hostname: HOSTNAME });
 await call(gateway.applicationUrl, 'session.request_permissions', { token, requestedPermissions: { public_keys: 'read' } });
@@ -46,8 +49,13 @@ const contexts = {
   '': { door: 'application', transport: 'ws', origin: undefined, remoteAddress: '127.0.0.1', signal: new AbortController().signal, tokenHashes: undefined, notify: undefined },
 };
 if (TokenHashMemo) contexts[', on a connection'] = { ...contexts[''], tokenHashes: new TokenHashMemo() };
-for (const [what, ctx] of Object.entries(contexts)) for (const method of ['session.get_chain_id', 'session.list_keys']) {
-  const text = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: method === 'session.list_keys' ? { token } : {} });
+const cases = [
+  ['session.get_chain_id', '', {}],
+  ['session.list_keys', '', { token }],
+  ['session.list_keys', ' (API token limited to one key)', { token: limited.token }],
+];
+for (const [what, ctx] of Object.entries(contexts)) for (const [method, tokenKind, params] of cases) {
+  const text = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
   const perCall = [];
   for (let round = 0; round < 7; round++) {
     const n = 200_000;
@@ -59,7 +67,7 @@ for (const [what, ctx] of Object.entries(contexts)) for (const method of ['sessi
     perCall.push(Number(process.hrtime.bigint() - started) / n / 1000);
   }
   perCall.sort((a, b) => a - b);
-  console.log(`${`${method}${what}`.padEnd(40)} ${perCall[3].toFixed(2)} µs per call (median of 7 rounds of 200,000)`);
+  console.log(`${`${method}${tokenKind}${what}`.padEnd(72)} ${perCall[3].toFixed(2)} µs per call (median of 7 rounds of 200,000)`);
 }
 await gateway.close();
 rmSync(dataDir, { recursive: true, force: true });

@@ -282,6 +282,28 @@ describe('SqliteStore cached reads', () => {
     expect(await store.wallets.findKey('w', keyRecord(3).publicKey)).toBeUndefined();
   });
 
+  it('keep misses too, until a write: an unknown token costs one query, and one inserted later is found at once', async () => {
+    const store = openStore();
+    await store.wallets.insertWallet(walletRecord('w'), [keyRecord(1)]);
+    // Counts the queries behind findApiToken (a private prepared statement of the session store).
+    const statements = (store.sessions as unknown as { s: Record<string, { get: (...args: unknown[]) => unknown }> }).s;
+    const query = statements.findApiToken!;
+    const get = query.get.bind(query);
+    let queries = 0;
+    query.get = (...args: unknown[]) => {
+      queries += 1;
+      return get(...args);
+    };
+    const hash = 'd'.repeat(64);
+    expect(await store.sessions.findApiToken(hash)).toBeUndefined();
+    expect(await store.sessions.findApiToken(hash)).toBeUndefined();
+    expect(queries).toBe(1);
+
+    await store.sessions.insertApiToken({ id: '0123456789abcdef', wallet: 'w', description: 'bot', tokenHash: hash, keys: null, createdAt: '2025-01-02T03:04:05.000Z', expiresAt: null, lastUsedAt: null });
+    expect(await store.sessions.findApiToken(hash)).toMatchObject({ id: '0123456789abcdef' });
+    expect(queries).toBe(2);
+  });
+
   it('outlive commits to tables they do not read: the audit log, written by its own thread', async () => {
     const store = openStore();
     await store.wallets.insertWallet(walletRecord('w'), [keyRecord(1)]);
@@ -307,15 +329,20 @@ describe('SqliteStore cached reads', () => {
     expect(await store.sessions.findConnectionWithPermissions(hash)).toBeDefined();
     expect(await store.sessions.findApiToken(token.tokenHash)).toMatchObject({ id: token.id });
     expect(await store.wallets.listUntaintedPublicKeys('w')).toEqual([keyRecord(1).publicKey]);
+    const later = { ...token, id: 'fedcba9876543210', tokenHash: 'e'.repeat(64) };
+    expect(await store.sessions.findApiToken(later.tokenHash)).toBeUndefined();
 
     // The other process revokes the connection and the token and taints the key: no stale answer
     // once the watch has looked again.
     await other.sessions.deleteConnection('w', 'app.example');
     await other.sessions.deleteApiToken(token.id);
     await other.wallets.updateKey('w', keyRecord(1).publicKey, { tainted: true });
+    // ...and creates a token this store has already been asked about (and kept as a miss).
+    await other.sessions.insertApiToken(later);
     await new Promise((resolve) => setTimeout(resolve, OTHER_WRITERS_CHECK_MS + 10));
     expect(await store.sessions.findConnectionWithPermissions(hash)).toBeUndefined();
     expect(await store.sessions.findApiToken(token.tokenHash)).toBeUndefined();
+    expect(await store.sessions.findApiToken(later.tokenHash)).toMatchObject({ id: later.id });
     expect(await store.wallets.listUntaintedPublicKeys('w')).toEqual([]);
   });
 });

@@ -85,13 +85,19 @@ export class ChangeWatch {
   }
 }
 
+/** Misses kept at most per cache, apart from the results: unknown keys start over only this set. */
+const MAX_MISSES = 1_000;
+
 /**
  * Results of a hot read, kept until the database changes. What it returns is
- * shared between callers: they must not modify it. Misses (undefined) are not
- * kept, so unknown keys cannot fill it.
+ * shared between callers: they must not modify it. Misses (undefined) are kept
+ * too, apart, so that a lookup that usually misses (a connection for an API
+ * token, which is looked for first) costs no query either; unknown keys, however
+ * many, only ever start the misses over, never the results.
  */
 export class ReadCache<V> {
   readonly #entries = new Map<string, V>();
+  readonly #misses = new Set<string>();
   #stamp = -1;
 
   constructor(private readonly watch: ChangeWatch) {}
@@ -100,12 +106,18 @@ export class ReadCache<V> {
     const stamp = this.watch.stamp();
     if (stamp !== this.#stamp) {
       this.#entries.clear();
+      this.#misses.clear();
       this.#stamp = stamp;
     }
     const hit = this.#entries.get(key);
     if (hit !== undefined) return hit;
+    if (this.#misses.has(key)) return undefined;
     const value = load();
-    if (value === undefined) return undefined;
+    if (value === undefined) {
+      if (this.#misses.size >= MAX_MISSES) this.#misses.clear();
+      this.#misses.add(key);
+      return undefined;
+    }
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
     this.#entries.set(key, value);
     return value;
