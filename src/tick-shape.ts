@@ -9,10 +9,10 @@ import { createHook } from 'node:async_hooks';
  * and the first time it meets another one it stops remembering for good: from then on every tick
  * object is built through V8's runtime, one hidden-class transition after another. Those hidden
  * classes are held weakly. A few full garbage collections while no tick object is alive (V8's
- * memory reducer runs such collections by itself once a process goes quiet) can free them; the next tick
- * object is built on new ones, and from then on the process pays the slow path on every
- * `nextTick`, several per HTTP exchange, for the rest of its life. One tick object kept alive
- * keeps its chain of hidden classes, so the literal always meets the same ones.
+ * memory reducer runs such collections by itself once a process goes quiet) can free them; the
+ * next tick object is built on new ones, and from then on the process pays the slow path on
+ * every `nextTick`, several per HTTP exchange, for the rest of its life. One tick object kept
+ * alive keeps its chain of hidden classes, so the literal always meets the same ones.
  *
  * Measured with bench/tools/after-idle-gc.mjs (gateways of each build loaded in turns with HTTP
  * get_chain_id): after 40 s of idle time, every gateway without the kept object had gone to the
