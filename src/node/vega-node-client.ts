@@ -345,7 +345,6 @@ export class VegaNodeClient {
     return value;
   }
 
-  /** A snapshot to pick from without probing again: younger than the TTL and not emptied by failures. */
   /**
    * The cached snapshot while fresh and not exhausted, else null. Once it is past half its life,
    * the next round of probes starts in the background: while requests keep coming, none of them
