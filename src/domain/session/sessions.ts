@@ -72,6 +72,9 @@ const originHost = (origin: string) => {
 /** Times already parsed, by their ISO string: the last-use time of a cached connection comes back on every call. */
 const parsedTimes = new Map<string, number>();
 
+/** The ISO text of a time in milliseconds: how the store keeps times. */
+const isoOf = (ms: number): string => new Date(ms).toISOString();
+
 /** Date.parse, remembered: every session call checks its token's last use, and the same few strings come back each time. */
 function timeOf(iso: string): number {
   let ms = parsedTimes.get(iso);
@@ -146,7 +149,7 @@ export class Sessions {
     const wallet = approval.wallet;
     if (wallet === undefined || !(await this.wallets.walletExists(wallet))) throw new WalletNotFoundError(wallet ?? '');
     const token = newToken();
-    const at = new Date(this.nowMs()).toISOString();
+    const at = isoOf(this.nowMs());
     await this.store.replaceConnection({ wallet, hostname, tokenHash: hashToken(token), connectedAt: at, lastUsedAt: at });
     if (approval.keys !== undefined) {
       // The owner limited, while connecting it, which keys the application may see.
@@ -216,7 +219,7 @@ export class Sessions {
   // ---- operator side
 
   async listConnections(): Promise<(ConnectionRecord & { expiresAt: string })[]> {
-    await this.store.deleteIdleConnections(new Date(this.nowMs() - this.options.connectionIdleMs).toISOString());
+    await this.store.deleteIdleConnections(isoOf(this.nowMs() - this.options.connectionIdleMs));
     return (await this.store.listConnections()).map((c) => ({ ...c, expiresAt: this.expiry(c.lastUsedAt) }));
   }
 
@@ -253,7 +256,7 @@ export class Sessions {
       description,
       tokenHash: hashToken(token),
       keys,
-      createdAt: new Date(this.nowMs()).toISOString(),
+      createdAt: isoOf(this.nowMs()),
       expiresAt,
       lastUsedAt: null,
     };
@@ -278,7 +281,7 @@ export class Sessions {
   }
 
   private expiry(lastUsedAt: string): string {
-    return new Date(Date.parse(lastUsedAt) + this.options.connectionIdleMs).toISOString();
+    return isoOf(Date.parse(lastUsedAt) + this.options.connectionIdleMs);
   }
 
   /**
@@ -302,7 +305,7 @@ export class Sessions {
       keys: permissions?.keys ?? null,
       handle: connection.tokenHash,
     };
-    return idle >= this.touchEveryMs ? this.store.touchConnection(connection.tokenHash, new Date(now).toISOString()).then(() => session) : session;
+    return idle >= this.touchEveryMs ? this.store.touchConnection(connection.tokenHash, isoOf(now)).then(() => session) : session;
   }
 
   /** The session of an API token; not async, as connectionSession. */
@@ -312,7 +315,7 @@ export class Sessions {
     if (origin !== undefined) throw new AuthenticationError('origin_mismatch', 'API tokens are not accepted from browser pages (the request has an Origin header)');
     const session: Session = { type: 'api', wallet: token.wallet, hostname: null, permissions: { public_keys: 'read' }, keys: token.keys, handle: token.id };
     if (token.lastUsedAt === null || now - timeOf(token.lastUsedAt) >= this.touchEveryMs) {
-      return this.store.touchApiToken(token.id, new Date(now).toISOString()).then(() => session);
+      return this.store.touchApiToken(token.id, isoOf(now)).then(() => session);
     }
     return session;
   }
