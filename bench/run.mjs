@@ -1,5 +1,5 @@
 /**
- * npm run bench (after npm run build): the performance benchmarks of issue 7.
+ * npm run bench (which builds dist/ first): the performance benchmarks of issue 7.
  *
  * Every figure is a ratio against a baseline measured in the same run, in
  * turns with the gateway, because the machines this runs on are shared and
@@ -95,7 +95,7 @@ console.log(`\n${rendered}\n\n(${minutes} min; load average at the end ${machine
 if (!process.env.BENCH_NO_RECORD) {
   mkdirSync(join(BENCH, 'results'), { recursive: true });
   writeFileSync(join(BENCH, 'results', 'latest.json'), `${JSON.stringify({ started: started.toISOString(), machine: machineAtStart, loadAtEnd: machineAtEnd.load, rounds, seconds, only: only ? [...only] : null, rows }, null, 2)}\n`);
-  const command = `npm run build && ${process.env.BENCH_ONLY ? `BENCH_ONLY=${process.env.BENCH_ONLY} ` : ''}npm run bench`;
+  const command = `${process.env.BENCH_ONLY ? `BENCH_ONLY=${process.env.BENCH_ONLY} ` : ''}npm run bench`;
   const block = [
     '<!-- bench:table:start (written by bench/run.mjs) -->',
     `Date: ${started.toISOString()} (${minutes} min)  `,
