@@ -100,6 +100,9 @@ export function startChild(script, args = [], { execArgv = [], name = 'child', p
   });
 }
 
+/** How many answers of a load's result failed: transport errors, unexpected answers, non-2xx statuses. */
+export const failures = (r) => (r.errors ?? 0) + (r.mismatches ?? 0) + (r.non2xx ?? 0);
+
 /**
  * Runs a load-generator script in a child process and resolves with the JSON it sends back.
  * With `server` (a started child), the server's CPU time over the measured window is

@@ -92,8 +92,8 @@ export async function prepareApp(gw, { wallet = 'bench-wallet', hostname = HOSTN
 
 /**
  * sign_transaction load on `app`'s keys, for the signing bench and its profiler. Over HTTP,
- * `workers` closed-loop clients, worker w signing with keys w, w + workers, w + 2·workers, ...
- * in turn; over WebSocket, one connection with `workers` requests in flight, taking the keys in
+ * `workers` keep-alive connections (autocannon, one request in flight on each), connection w
+ * signing with keys w, w + workers, w + 2·workers, ... in turn; over WebSocket, one connection with `workers` requests in flight, taking the keys in
  * the same interleaved turn, so that consecutive requests use different keys. Returns
  * (durationS, warmupS, runLoad options) => the load's result.
  */
@@ -108,5 +108,5 @@ export function signingLoad(gw, app, { workers, encodedTransaction, transport = 
   return (durationS, warmupS = 0, options = {}) =>
     transport === 'ws'
       ? runLoad(join(BENCH, 'load', 'ws-load.mjs'), { url: gw.applicationUrl.replace(/^http/, 'ws'), bodies: inTurn, depth: workers, durationS, warmupS }, options)
-      : runLoad(join(BENCH, 'load', 'rpc-load.mjs'), { url: gw.applicationUrl, bodies: perWorker, durationS, warmupS }, options);
+      : runLoad(join(BENCH, 'load', 'http-load.mjs'), { url: gw.applicationUrl, bodies: perWorker, durationS, warmupS }, options);
 }

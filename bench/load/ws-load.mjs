@@ -8,8 +8,9 @@
  * an unknown id counts as an error). Latency is measured per request from
  * send to answer.
  *
- * Sends back { requests, rps, p50, p99, errors, codes } over IPC; codes counts the JSON-RPC
- * error codes of the answers that were errors.
+ * Sends back { requests, rps, p50, p99, errors, codes, loadCpuUsPerRequest } over IPC; codes
+ * counts the JSON-RPC error codes of the answers that were errors, and loadCpuUsPerRequest is
+ * this process's own CPU time per request while measuring.
  */
 import WebSocket from 'ws';
 import { quantiles, sleep } from './client.mjs';
@@ -88,11 +89,13 @@ codes = {};
 process.send({ mark: 'start' });
 measuring = true;
 const started = performance.now();
+const cpuAtStart = process.cpuUsage();
 await sleep(o.durationS * 1000);
 measuring = false;
 process.send({ mark: 'end' });
+const cpu = process.cpuUsage(cpuAtStart);
 const elapsed = (performance.now() - started) / 1000;
 running = false;
-process.send({ requests, rps: requests / elapsed, ...quantiles(latencies), errors, codes });
+process.send({ requests, rps: requests / elapsed, ...quantiles(latencies), errors, codes, loadCpuUsPerRequest: (cpu.user + cpu.system) / requests });
 for (const ws of sockets) ws.terminate();
 process.exit(0);

@@ -13,7 +13,7 @@
  * into the table.
  */
 import { join } from 'node:path';
-import { BENCH, median, post, runLoad, startChild } from '../lib/common.mjs';
+import { BENCH, failures, median, post, runLoad, startChild } from '../lib/common.mjs';
 import { prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 const METHODS = ['session.get_chain_id', 'session.list_keys'];
@@ -81,18 +81,19 @@ function summarise(label, results, targets) {
       });
     }
     const p99 = (name) => median(results[method][name].map((x) => x.p99));
-    const cpu = (name) => median(results[method][name].map((x) => x.cpuUsPerRequest));
+    const cpu = (name, of = 'cpuUsPerRequest') => median(results[method][name].map((x) => x[of])).toFixed(0);
+    const names = ['gateway', 'bare', 'server-js'];
     rows.push({
       section: label,
-      name: `${short} p99 latency; server CPU per request (gateway / bare / server-js)`,
-      text: `${p99('gateway').toFixed(2)} / ${p99('bare').toFixed(2)} / ${p99('server-js').toFixed(2)} ms; ${cpu('gateway').toFixed(0)} / ${cpu('bare').toFixed(0)} / ${cpu('server-js').toFixed(0)} µs`,
+      name: `${short} p99 latency; server CPU per request; the load generator's CPU per request (gateway / bare / server-js)`,
+      text: `${names.map((n) => p99(n).toFixed(2)).join(' / ')} ms; ${names.map((n) => cpu(n)).join(' / ')} µs; ${names.map((n) => cpu(n, 'loadCpuUsPerRequest')).join(' / ')} µs`,
     });
   }
   return rows;
 }
 
 function checkClean(what, r) {
-  const bad = (r.errors ?? 0) + (r.mismatches ?? 0) + (r.non2xx ?? 0);
+  const bad = failures(r);
   if (bad > 0) throw new Error(`${what}: ${bad} failed or unexpected answers (${JSON.stringify(r)})`);
 }
 
@@ -129,7 +130,7 @@ export async function runRpcThroughput({ rounds = 3, seconds = 3, wsSeconds = se
           warmupS: 1,
         }, { server: s.servers[name].child });
         checkClean(`HTTP ${key}`, out);
-        log(`    ${key.padEnd(32)} ${Math.round(out.rps)} req/s, p99 ${out.p99.toFixed(2)} ms, server CPU ${out.cpuUsPerRequest.toFixed(0)} µs/request`);
+        log(`    ${key.padEnd(32)} ${Math.round(out.rps)} req/s, p99 ${out.p99.toFixed(2)} ms, server CPU ${out.cpuUsPerRequest.toFixed(0)} µs/request, load generator ${out.loadCpuUsPerRequest.toFixed(0)} µs/request`);
         return out;
       });
 
@@ -145,7 +146,7 @@ export async function runRpcThroughput({ rounds = 3, seconds = 3, wsSeconds = se
             warmupS: 0.5,
           }, { server: s.servers[name].child });
           checkClean(`WS ${name} ${method}`, out);
-          log(`    ${`${name} ${method}`.padEnd(32)} ${Math.round(out.rps)} req/s, p99 ${out.p99.toFixed(2)} ms, server CPU ${out.cpuUsPerRequest.toFixed(0)} µs/request`);
+          log(`    ${`${name} ${method}`.padEnd(32)} ${Math.round(out.rps)} req/s, p99 ${out.p99.toFixed(2)} ms, server CPU ${out.cpuUsPerRequest.toFixed(0)} µs/request, load generator ${out.loadCpuUsPerRequest.toFixed(0)} µs/request`);
           return out;
         });
       }

@@ -20,7 +20,7 @@
  * Prints req/s of each build per round and the median B/A ratio.
  */
 import { join, resolve } from 'node:path';
-import { BENCH, median, runLoad } from '../lib/common.mjs';
+import { BENCH, failures, median, runLoad } from '../lib/common.mjs';
 import { SIGNING_DEVNET, encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 const [a, b, method = 'session.list_keys', rounds = '5', seconds = '3', transport = 'http'] = process.argv.slice(2);
@@ -60,7 +60,7 @@ for (let r = 0; r < Number(rounds); r++) {
             { server: gw },
           )
         : await runLoad(join(BENCH, 'load', 'http-load.mjs'), { url: gw.applicationUrl, body, connections: 16, durationS: Number(seconds), warmupS }, { server: gw });
-    if (out.errors || out.mismatches || out.non2xx) throw new Error(JSON.stringify(out));
+    if (failures(out)) throw new Error(JSON.stringify(out));
     results[name].push(out.rps);
     cpu[name].push(out.cpuUsPerRequest);
     console.log(`round ${r} ${name}: ${Math.round(out.rps)} req/s p99 ${out.p99}, server CPU ${out.cpuUsPerRequest.toFixed(1)} µs/request`);

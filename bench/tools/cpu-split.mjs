@@ -5,7 +5,7 @@
  * ws is one connection with 32 requests in flight, ws100 100 connections with one each.
  */
 import { join } from 'node:path';
-import { BENCH, median, runLoad, startChild } from '../lib/common.mjs';
+import { BENCH, failures, median, runLoad, startChild } from '../lib/common.mjs';
 import { prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 const [method = 'session.list_keys', rounds = '3', mode = 'http'] = process.argv.slice(2);
@@ -29,7 +29,7 @@ for (let r = 0; r < Number(rounds); r++) {
     const before = (await server.ask('cpu')).cpu;
     const out = await load(server, 3);
     const after = (await server.ask('cpu')).cpu;
-    if (out.errors || out.mismatches || out.non2xx) throw new Error(`${name}: ${JSON.stringify(out)}`);
+    if (failures(out)) throw new Error(`${name}: ${JSON.stringify(out)}`);
     results[name].push({ rps: out.rps, user: (after.user - before.user) / out.requests, system: (after.system - before.system) / out.requests });
   }
 }

@@ -8,7 +8,7 @@
  * Prints req/s, server CPU per request and the ratio to the bare server for each.
  */
 import { join } from 'node:path';
-import { BENCH, median, runLoad, startChild } from '../lib/common.mjs';
+import { BENCH, failures, median, runLoad, startChild } from '../lib/common.mjs';
 import { startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 const [mode = 'ws100', rounds = '3'] = process.argv.slice(2);
@@ -31,7 +31,7 @@ for (let r = 0; r < Number(rounds); r++) {
       mode === 'http'
         ? await runLoad(join(BENCH, 'load', 'http-load.mjs'), { url: s.url, body, connections: 16, durationS: 3, warmupS: 0.5 }, { server: s })
         : await runLoad(join(BENCH, 'load', 'ws-load.mjs'), { url: s.wsUrl, body, connections: mode === 'ws1' ? 1 : 100, depth: mode === 'ws1' ? 32 : 1, durationS: 3, warmupS: 0.5 }, { server: s });
-    if (out.errors || out.mismatches || out.non2xx) throw new Error(`${name}: ${JSON.stringify(out)}`);
+    if (failures(out)) throw new Error(`${name}: ${JSON.stringify(out)}`);
     results[name].rps.push(out.rps);
     results[name].cpu.push(out.cpuUsPerRequest);
   }

@@ -13,7 +13,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH, closeAgent, median, post, runLoad, startChild } from '../lib/common.mjs';
+import { BENCH, closeAgent, failures, median, post, runLoad, startChild } from '../lib/common.mjs';
 import { prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 const [gateways = '4', bares = '1', rounds = '3'] = process.argv.slice(2).map(Number);
@@ -50,7 +50,7 @@ for (let r = 0; r < rounds; r++) {
     // Main-thread time is read around the whole run (warm-up included): compared per request
     // against the process's CPU over the measured window only, it is an estimate of the share.
     const out = await runLoad(join(BENCH, 'load', 'http-load.mjs'), { url: s.url, body, expectBody, connections: 16, durationS: 2, warmupS: 1 }, { server: s.child });
-    if (out.errors || out.mismatches || out.non2xx) throw new Error(`${s.name}: ${JSON.stringify(out)}`);
+    if (failures(out)) throw new Error(`${s.name}: ${JSON.stringify(out)}`);
     cpu[i].push(out.cpuUsPerRequest);
     main[i].push((mainThreadUs(s.pid) - before) / (out.requests * 1.5));
   }
