@@ -77,10 +77,10 @@ function codesOf(error: unknown): string[] {
  * NodeFailure, without echoing foreign text. `connected`: whether the socket
  * was connected at some point.
  */
-export function failureFromError(error: unknown, signal: AbortSignal, timeoutMs: number, connected: boolean): NodeFailure {
+export function failureFromError(error: unknown, cancelled: boolean, timeoutMs: number, connected: boolean): NodeFailure {
   if (error instanceof NodeFailure) return error;
-  // Whoever aborted (timeout, caller, close), the client sorts it out; from here it looks like a timeout.
-  if (signal.aborted) return new NodeFailure('timeout', `no answer within ${timeoutMs} ms`);
+  // Whoever cancelled (timeout, caller, close), the client sorts it out; from here it looks like a timeout.
+  if (cancelled) return new NodeFailure('timeout', `no answer within ${timeoutMs} ms`);
   const codes = codesOf(error);
   if (!connected && codes.length > 0 && codes.every((c) => NOT_CONNECTED.has(c))) return new NodeFailure('unreachable', WORDS[codes[0]!] ?? 'could not connect');
   const word = codes.map((c) => WORDS[c]).find(Boolean);
@@ -140,12 +140,24 @@ export class NodeAgents {
   }
 }
 
+/**
+ * How an exchange learns that it must stop (its timeout, the caller gone, the client closed):
+ * what it needs of an AbortSignal, without one. The client makes one per request; an
+ * AbortController linked to the caller's signal, and the exchange's listener on it, cost ~7 µs
+ * of the ~60 µs of CPU a request took in all.
+ */
+export interface Cancellation {
+  readonly cancelled: boolean;
+  /** Calls `listener` when cancelled (once; never if it already is); returns what stops that. */
+  onCancel(listener: () => void): () => void;
+}
+
 export interface Exchange {
   agents: NodeAgents;
   url: string;
   method: 'GET' | 'POST';
   body?: string;
-  signal: AbortSignal;
+  cancellation: Cancellation;
   timeoutMs: number;
 }
 
@@ -177,8 +189,8 @@ function dropIdleSockets(agent: HttpAgent): void {
  * requests that are safe to repeat.
  */
 function roundTrip(x: Exchange, retryStale: boolean): Promise<Answer> {
-  const { signal } = x;
-  if (signal.aborted) return Promise.reject(failureFromError(undefined, signal, x.timeoutMs, false));
+  const { cancellation } = x;
+  if (cancellation.cancelled) return Promise.reject(failureFromError(undefined, true, x.timeoutMs, false));
   const target = new URL(x.url);
   const secure = target.protocol === 'https:';
   const agent = secure ? x.agents.https : x.agents.http;
@@ -191,31 +203,31 @@ function roundTrip(x: Exchange, retryStale: boolean): Promise<Answer> {
     let connected = false;
     let socket: Socket | undefined;
     let bytesReadBefore = 0;
+    let stopListening = (): void => {};
 
     const settle = (): boolean => {
       if (settled) return false;
       settled = true;
-      signal.removeEventListener('abort', onAbort);
+      stopListening();
       return true;
     };
     const fail = (error: unknown) => {
       if (!settle()) return;
       // Whatever went wrong, this socket is not going back into the pool.
       req.destroy();
-      const stale = retryStale && req.reusedSocket && socket !== undefined && socket.bytesRead === bytesReadBefore && isReset(error) && !signal.aborted;
+      const stale = retryStale && req.reusedSocket && socket !== undefined && socket.bytesRead === bytesReadBefore && isReset(error) && !cancellation.cancelled;
       if (stale) {
         // The other idle sockets to the node were probably closed at the same time: do not hand them out either.
         dropIdleSockets(agent);
         roundTrip(x, false).then(resolve, reject);
         return;
       }
-      reject(failureFromError(error, signal, x.timeoutMs, connected));
+      reject(failureFromError(error, cancellation.cancelled, x.timeoutMs, connected));
     };
-    // The signal covers the whole exchange, connecting included; stopping reads as a timeout.
-    const onAbort = () => fail(undefined);
 
     const req = (secure ? httpsRequest : httpRequest)(target, { method: x.method, headers, agent });
-    signal.addEventListener('abort', onAbort, { once: true });
+    // The cancellation covers the whole exchange, connecting included; it reads as a timeout.
+    stopListening = cancellation.onCancel(() => fail(undefined));
     req.on('socket', (s: Socket) => {
       socket = s;
       bytesReadBefore = s.bytesRead;

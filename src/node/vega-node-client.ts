@@ -28,8 +28,8 @@
  *   rather than sending the same bytes twice.
  *
  * Cancellation
- *   Each attempt runs under a signal of its own that follows the caller's
- *   signal, a per-request timeout and close(). A caller abort ends
+ *   Each attempt runs under a cancellation of its own (a Lease) that follows
+ *   the caller's signal, a per-request timeout and close(). A caller abort ends
  *   the call at once with the caller's reason: no retry, no further pause.
  *
  * Connections
@@ -39,7 +39,7 @@
  *   while it sat idle is sent again once on a new connection (transport.ts);
  *   a POST never is.
  */
-import { linkedController, untilAborted, type LinkedController } from '../abort.js';
+import { onAbort, untilAborted } from '../abort.js';
 import { SharedRequests, usableFetchingAhead } from '../fetch-ahead.js';
 import { transactionHash } from '../domain/vega/transaction.js';
 import { LastBlockUnavailableError, NoHealthyNodeError, NodeClientClosedError, NodeRejectedRequestError, TransactionFailedError } from './errors.js';
@@ -56,7 +56,7 @@ import {
   type SpamStatistics,
   type SubmitResult,
 } from './responses.js';
-import { exchangeJson, NodeAgents, NodeFailure } from './transport.js';
+import { exchangeJson, NodeAgents, NodeFailure, type Cancellation } from './transport.js';
 
 export * from './errors.js';
 export type { CheckResult, LastBlock, NodeStatistics, PowBlockState, SpamCounter, SpamStatistics, SubmitResult, VoteSpamCounters } from './responses.js';
@@ -104,7 +104,7 @@ interface Snapshot {
 interface Operation<T> {
   /** Mutating requests that must not reach two nodes. */
   submit: boolean;
-  call(url: string, signal: AbortSignal, chainId: string): Promise<T>;
+  call(url: string, cancellation: Cancellation, chainId: string): Promise<T>;
   /** The error when every try failed (at least one attempt was made). */
   giveUp(last: NodeFailure, attempts: number): Error;
 }
@@ -162,6 +162,55 @@ function choose(nodes: NodeHealth[], maxHeightLag: number): { chainId: string | 
   return { chainId, preferred: preferred.map((n) => n.url) };
 }
 
+/**
+ * One exchange's cancellation: its timeout, the caller's signal and close() (which cancels every
+ * lease in flight). Not an AbortController: making one per request, linked to the caller's
+ * signal, cost more than the rest of the client's own work (see Cancellation). The client-wide
+ * close signal is never followed: anything listening on it would have to be removed again on
+ * every request.
+ */
+class Lease implements Cancellation {
+  cancelled = false;
+  readonly #listeners: (() => void)[] = [];
+  readonly #timer: NodeJS.Timeout;
+  readonly #stopFollowing: (() => void) | undefined;
+
+  constructor(
+    timeoutMs: number,
+    caller: AbortSignal | undefined,
+    private readonly inflight: Set<Lease>,
+  ) {
+    inflight.add(this);
+    this.#timer = setTimeout(() => this.cancel(), timeoutMs);
+    this.#timer.unref();
+    if (caller?.aborted) this.cancel();
+    else if (caller) this.#stopFollowing = onAbort(caller, () => this.cancel());
+  }
+
+  onCancel(listener: () => void): () => void {
+    if (this.cancelled) return () => {};
+    this.#listeners.push(listener);
+    return () => {
+      const at = this.#listeners.indexOf(listener);
+      if (at >= 0) this.#listeners.splice(at, 1);
+    };
+  }
+
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.release();
+    for (const listener of this.#listeners.splice(0)) listener();
+  }
+
+  /** The exchange is over: stops the timer and following the caller. */
+  release(): void {
+    clearTimeout(this.#timer);
+    this.#stopFollowing?.();
+    this.inflight.delete(this);
+  }
+}
+
 export class VegaNodeClient {
   readonly #urls: string[];
   readonly #timeoutMs: number;
@@ -171,10 +220,10 @@ export class VegaNodeClient {
   readonly #maxLag: number;
   /** Keep-alive connection pools, destroyed by close(). */
   readonly #agents = new NodeAgents();
-  /** Aborted by close(); leases in flight are aborted one by one (see #lease). */
+  /** Aborted by close(); leases in flight are cancelled one by one (see Lease). */
   readonly #closer = new AbortController();
-  /** One controller per exchange in flight, so close() can stop them all. */
-  readonly #inflight = new Set<LinkedController>();
+  /** The exchanges in flight, so that close() can stop them all. */
+  readonly #inflight = new Set<Lease>();
   #snapshot: Snapshot | null = null;
   /** The round of probes in progress: one at a time, shared by whoever asks. */
   readonly #probes = new SharedRequests<Snapshot>();
@@ -293,7 +342,7 @@ export class VegaNodeClient {
   /** Stops every request in flight (they reject with node_client_closed) and refuses new ones. */
   close(): void {
     if (!this.#closer.signal.aborted) this.#closer.abort(new NodeClientClosedError());
-    for (const controller of this.#inflight) controller.abort(this.#closer.signal.reason);
+    for (const lease of this.#inflight) lease.cancel();
     this.#inflight.clear();
     this.#agents.destroy();
     this.#snapshot = null;
@@ -309,35 +358,19 @@ export class VegaNodeClient {
     return caller ? [caller, this.#closer.signal] : [this.#closer.signal];
   }
 
-  /**
-   * The signal for one exchange: a controller of its own that follows the
-   * caller's signal, a timer, and close() (which aborts every lease in
-   * flight). The client-wide close signal is never a source: anything
-   * listening on it would have to be removed again on every request.
-   */
-  #lease(caller?: AbortSignal): { signal: AbortSignal; release(): void } {
-    const link = linkedController([caller]);
-    if (this.#closer.signal.aborted) link.abort(this.#closer.signal.reason);
-    else this.#inflight.add(link);
-    const timer = setTimeout(() => link.abort(new DOMException('the node did not answer in time', 'TimeoutError')), this.#timeoutMs);
-    timer.unref();
-    return {
-      signal: link.signal,
-      release: () => {
-        clearTimeout(timer);
-        link.release();
-        this.#inflight.delete(link);
-      },
-    };
+  /** The cancellation of one exchange: see Lease. */
+  #lease(caller?: AbortSignal): Lease {
+    const lease = new Lease(this.#timeoutMs, caller, this.#inflight);
+    if (this.#closer.signal.aborted) lease.cancel();
+    return lease;
   }
 
-
-  #get(url: string, path: string, signal: AbortSignal): Promise<unknown> {
-    return exchangeJson({ agents: this.#agents, url: url + path, method: 'GET', signal, timeoutMs: this.#timeoutMs });
+  #get(url: string, path: string, cancellation: Cancellation): Promise<unknown> {
+    return exchangeJson({ agents: this.#agents, url: url + path, method: 'GET', cancellation, timeoutMs: this.#timeoutMs });
   }
 
-  #post(url: string, path: string, body: string, signal: AbortSignal): Promise<unknown> {
-    return exchangeJson({ agents: this.#agents, url: url + path, method: 'POST', body, signal, timeoutMs: this.#timeoutMs });
+  #post(url: string, path: string, body: string, cancellation: Cancellation): Promise<unknown> {
+    return exchangeJson({ agents: this.#agents, url: url + path, method: 'POST', body, cancellation, timeoutMs: this.#timeoutMs });
   }
 
   #sameChain<T extends { chainId: string }>(value: T, chainId: string): T {
@@ -384,7 +417,7 @@ export class VegaNodeClient {
     const started = performance.now();
     const lease = this.#lease();
     try {
-      const stats = parse(parseStatistics, await this.#get(url, '/statistics', lease.signal));
+      const stats = parse(parseStatistics, await this.#get(url, '/statistics', lease));
       const latencyMs = Math.round(performance.now() - started);
       return { url, ok: true, preferred: false, chainId: stats.chainId, height: stats.blockHeight, latencyMs, error: null };
     } catch (error) {
@@ -424,7 +457,7 @@ export class VegaNodeClient {
       if (url === undefined || snapshot.chainId === null) throw last ? op.giveUp(last, attempts) : new NoHealthyNodeError();
       const lease = this.#lease(caller);
       try {
-        return await op.call(url, lease.signal, snapshot.chainId);
+        return await op.call(url, lease, snapshot.chainId);
       } catch (error) {
         this.#stopIfAborted(caller);
         if (!(error instanceof NodeFailure)) throw error;
