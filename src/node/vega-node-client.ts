@@ -170,7 +170,7 @@ function choose(nodes: NodeHealth[], maxHeightLag: number): { chainId: string | 
  * every request.
  */
 class Lease implements Cancellation {
-  cancelled = false;
+  #cancelled = false;
   readonly #listeners: (() => void)[] = [];
   readonly #timer: NodeJS.Timeout;
   readonly #stopFollowing: (() => void) | undefined;
@@ -187,8 +187,12 @@ class Lease implements Cancellation {
     else if (caller) this.#stopFollowing = onAbort(caller, () => this.cancel());
   }
 
+  get cancelled(): boolean {
+    return this.#cancelled;
+  }
+
   onCancel(listener: () => void): () => void {
-    if (this.cancelled) return () => {};
+    if (this.#cancelled) return () => {};
     this.#listeners.push(listener);
     return () => {
       const at = this.#listeners.indexOf(listener);
@@ -197,8 +201,8 @@ class Lease implements Cancellation {
   }
 
   cancel(): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
+    if (this.#cancelled) return;
+    this.#cancelled = true;
     this.release();
     for (const listener of this.#listeners.splice(0)) listener();
   }
