@@ -22,7 +22,7 @@ import { quantiles } from './client.mjs';
 
 const o = loadOptions();
 const headers = { 'content-type': 'application/json' };
-const codes = {};
+let codes = {};
 
 /** Whether a varying answer is a JSON-RPC result; counts the code of one that is not. */
 function isResult(body) {
@@ -65,7 +65,7 @@ function fire(durationS, latencies) {
 
 try {
   if (o.warmupS) await fire(o.warmupS);
-  for (const code of Object.keys(codes)) delete codes[code];
+  codes = {};
   process.send({ mark: 'start' });
   const latencies = [];
   const cpuAtStart = process.cpuUsage();

@@ -174,12 +174,10 @@ class Lease implements Cancellation {
   readonly #listeners: (() => void)[] = [];
   readonly #timer: NodeJS.Timeout;
   readonly #stopFollowing: (() => void) | undefined;
+  readonly #inflight: Set<Lease>;
 
-  constructor(
-    timeoutMs: number,
-    caller: AbortSignal | undefined,
-    private readonly inflight: Set<Lease>,
-  ) {
+  constructor(timeoutMs: number, caller: AbortSignal | undefined, inflight: Set<Lease>) {
+    this.#inflight = inflight;
     inflight.add(this);
     this.#timer = setTimeout(() => this.cancel(), timeoutMs);
     this.#timer.unref();
@@ -211,7 +209,7 @@ class Lease implements Cancellation {
   release(): void {
     clearTimeout(this.#timer);
     this.#stopFollowing?.();
-    this.inflight.delete(this);
+    this.#inflight.delete(this);
   }
 }
 
