@@ -344,8 +344,8 @@ export class VegaNodeClient {
   /** Stops every request in flight (they reject with node_client_closed) and refuses new ones. */
   close(): void {
     if (!this.#closer.signal.aborted) this.#closer.abort(new NodeClientClosedError());
+    // Each lease leaves the set as it is cancelled.
     for (const lease of this.#inflight) lease.cancel();
-    this.#inflight.clear();
     this.#agents.destroy();
     this.#snapshot = null;
   }
