@@ -5,8 +5,8 @@
  * 'memory' and 'stop'.
  *
  * With BARE_WS_FRAMING=hand in its environment, WebSocket messages skip the ws library: the
- * upgrade is answered and frames are read and written by the few lines below (bench/tools/
- * ws-floor.mjs), to see what the library itself costs per message.
+ * upgrade is answered and frames are read and written by `serveFrames` below, to see what a
+ * server costs per message without the library (bench/tools/ws-floor.mjs, sign-floor.mjs).
  */
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
