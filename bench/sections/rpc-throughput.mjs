@@ -2,12 +2,14 @@
  * Sections 1 and 2: session.get_chain_id and session.list_keys with a real
  * token against a real database, over HTTP keep-alive (autocannon) and over
  * WebSocket (one pipelined connection; 100 connections), each against a bare
- * Node server answering a constant and against @open-rpc/server-js.
+ * Node server answering a constant and against @open-rpc/server-js. Over 100
+ * connections the same bare server also runs with no WebSocket library
+ * (frames by hand): how near 1.5× of server-js a server doing no work gets.
  *
  * The servers are measured in turns, a few short rounds each, and every
  * ratio is the median of the per-round ratios: on a shared machine the
  * background load drifts, and comparing neighbours in time cancels most of it.
- * Every round starts new processes of the three servers: one process of the
+ * Every round starts new processes of the servers: one process of the
  * same code can run ~15 % slower than another here for its whole life, and
  * with one process per server for the whole run that spread went straight
  * into the table.
@@ -17,19 +19,21 @@ import { BENCH, failures, median, post, runLoad, startChild } from '../lib/commo
 import { prepareApp, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
 
 const METHODS = ['session.get_chain_id', 'session.list_keys'];
+const BY_HAND = 'bare, framed by hand';
 
 function bodyFor(method, token) {
   const params = method === 'session.list_keys' ? { token } : {};
   return JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
 }
 
-/** Starts the three servers; the gateway with a wallet, a connection and read access made through its API. */
+/** Starts the servers; the gateway with a wallet, a connection and read access made through its API. */
 async function startServers() {
   const dataDir = tempDataDir('rpc');
   const gateway = await startGatewayChild(dataDir, {}, { name: 'gateway-rpc' });
   const app = await prepareApp(gateway);
   const bare = await startChild(join(BENCH, 'servers', 'bare.mjs'), [], { name: 'bare' });
   const serverJs = await startChild(join(BENCH, 'servers', 'server-js.mjs'), [], { name: 'server-js' });
+  const bareByHand = await startChild(join(BENCH, 'servers', 'bare.mjs'), [], { name: 'bare-by-hand', env: { BARE_WS_FRAMING: 'hand' } });
   return {
     app,
     servers: {
@@ -37,8 +41,10 @@ async function startServers() {
       bare: { http: bare.url, ws: bare.wsUrl, child: bare },
       'server-js': { http: serverJs.url, ws: serverJs.wsUrl, child: serverJs },
     },
+    /** The bare server with no WebSocket library, for the row that shows how near the 100-connection line a server with no work gets. */
+    byHand: { http: bareByHand.url, ws: bareByHand.wsUrl, child: bareByHand },
     async close() {
-      await Promise.all([gateway.close(), bare.stop(), serverJs.stop()]);
+      await Promise.all([gateway.close(), bare.stop(), serverJs.stop(), bareByHand.stop()]);
     },
   };
 }
@@ -80,6 +86,19 @@ function summarise(label, results, targets) {
         unit: 'rps',
       });
     }
+    const byHand = results[method][BY_HAND];
+    if (byHand) {
+      const cpu = median(byHand.map((x) => x.cpuUsPerRequest)).toFixed(0);
+      const overServerJs = median(byHand.map((x, i) => x.rps / results[method]['server-js'][i].rps)).toFixed(2);
+      rows.push({
+        section: label,
+        name: `${short}: the same load against the bare server with no WebSocket library (frames by hand; ${cpu} µs CPU each; ${overServerJs}× server-js)`,
+        gateway: median(g.map((x) => x.rps)),
+        baseline: median(byHand.map((x) => x.rps)),
+        ratio: median(g.map((x, i) => x.rps / byHand[i].rps)),
+        unit: 'rps',
+      });
+    }
     const p99 = (name) => median(results[method][name].map((x) => x.p99));
     const cpu = (name, of = 'cpuUsPerRequest') => median(results[method][name].map((x) => x[of])).toFixed(0);
     const names = ['gateway', 'bare', 'server-js'];
@@ -100,12 +119,13 @@ function checkClean(what, r) {
 export async function runRpcThroughput({ rounds = 3, seconds = 3, wsSeconds = seconds, log = () => {} } = {}) {
   const http = {};
   const ws = { '2 WS 1 conn': {}, '2 WS 100 conn': {} };
+  // [label, connections, requests in flight on each, whether the bare server framed by hand runs too]
   const shapes = [
-    ['2 WS 1 conn', 1, 32],
-    ['2 WS 100 conn', 100, 1],
+    ['2 WS 1 conn', 1, 32, false],
+    ['2 WS 100 conn', 100, 1, true],
   ];
   for (let r = 0; r < rounds; r++) {
-    log(`round ${r}: new processes of the three servers`);
+    log(`round ${r}: new processes of the servers`);
     const s = await startServers();
     try {
       // The exact answer each server gives, so the load generators can check every answer.
@@ -134,17 +154,18 @@ export async function runRpcThroughput({ rounds = 3, seconds = 3, wsSeconds = se
         return out;
       });
 
-      for (const [label, connections, depth] of shapes) {
+      for (const [label, connections, depth, withByHand] of shapes) {
         log(`  WebSocket, ${connections} connection(s), ${depth} in flight each`);
-        await oneRound(s.servers, r, ws[label], async (name, method) => {
+        const servers = withByHand ? { ...s.servers, [BY_HAND]: s.byHand } : s.servers;
+        await oneRound(servers, r, ws[label], async (name, method) => {
           const out = await runLoad(join(BENCH, 'load', 'ws-load.mjs'), {
-            url: s.servers[name].ws,
+            url: servers[name].ws,
             body: bodyFor(method, s.app.token),
             connections,
             depth,
             durationS: wsSeconds,
             warmupS: 0.5,
-          }, { server: s.servers[name].child });
+          }, { server: servers[name].child });
           checkClean(`WS ${name} ${method}`, out);
           log(`    ${`${name} ${method}`.padEnd(32)} ${Math.round(out.rps)} req/s, p99 ${out.p99.toFixed(2)} ms, server CPU ${out.cpuUsPerRequest.toFixed(0)} µs/request, load generator ${out.loadCpuUsPerRequest.toFixed(0)} µs/request`);
           return out;

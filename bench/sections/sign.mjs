@@ -13,7 +13,8 @@
  * Over the node in the gateway's process, each round also runs the same load against a bare
  * signing server (servers/bare-sign.mjs: parse, encode, sign, answer, nothing else): the floor
  * of what Node does for this exchange here, which shows how much of the gap to node:crypto
- * is the gateway's own work.
+ * is the gateway's own work. Over WebSocket a second floor runs too: the same server with no
+ * WebSocket library, framing messages by hand and answering each read in one write.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -34,6 +35,7 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
   const config = node ? { network: 'bench-node', networkNodes: [node.url] } : { devnet: { blockTimeMs, powDifficulty: 0 } };
   const gw = await startGatewayChild(tempDataDir('sign'), config, { name: 'gateway-sign' });
   let floor;
+  let floorByHand;
   try {
     const app = await prepareApp(gw, { unlock: true, extraKeys: keys - 1 });
     if (app.keys.length !== keys) throw new Error(`expected ${keys} keys, the application sees ${app.keys.length}`);
@@ -49,23 +51,33 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
     const load = signingLoad(gw, app, { workers, encodedTransaction, transport });
     floor = external ? undefined : await startChild(join(BENCH, 'servers', 'bare-sign.mjs'), [JSON.stringify({ chainId: chainID })], { name: 'bare-sign' });
     const floorLoad = floor && signingLoad({ applicationUrl: floor.url }, app, { workers, encodedTransaction, transport });
+    floorByHand =
+      floor && transport === 'ws'
+        ? await startChild(join(BENCH, 'servers', 'bare-sign.mjs'), [JSON.stringify({ chainId: chainID })], { name: 'bare-sign-by-hand', env: { BARE_WS_FRAMING: 'hand' } })
+        : undefined;
+    const byHandLoad = floorByHand && signingLoad({ applicationUrl: floorByHand.url }, app, { workers, encodedTransaction, transport });
 
     const gateway = [];
     const raw = [];
     const bare = [];
+    const byHand = [];
     for (let r = 0; r < rounds; r++) {
       const g = await load(seconds, r === 0 ? 1 : 0.2, { server: gw });
       if (failures(g)) throw new Error(`sign_transaction: ${failures(g)} failed ${JSON.stringify(g.codes)}`);
       const b = await runLoad(join(BENCH, 'load', 'raw-sign.mjs'), { secretKeyHex: randomBytes(32).toString('hex'), messageHex: message.toString('hex'), durationS: seconds });
       const f = floorLoad && (await floorLoad(seconds, r === 0 ? 1 : 0.2, { server: floor }));
       if (f && failures(f)) throw new Error(`bare signing server: ${failures(f)} failed ${JSON.stringify(f.codes)}`);
+      const h = byHandLoad && (await byHandLoad(seconds, r === 0 ? 1 : 0.2, { server: floorByHand }));
+      if (h && failures(h)) throw new Error(`bare signing server framed by hand: ${failures(h)} failed ${JSON.stringify(h.codes)}`);
       log(
         `  round ${r}${external ? ' (node in its own process)' : ''}${transport === 'ws' ? ' (WebSocket)' : ''}: gateway ${Math.round(g.rps)} signatures/s (p99 ${g.p99.toFixed(1)} ms, ${g.cpuUsPerRequest.toFixed(0)} µs CPU each, load generator ${g.loadCpuUsPerRequest.toFixed(0)} µs), node:crypto ${Math.round(b.rps)}/s` +
-          (f ? `, bare signing server ${Math.round(f.rps)}/s (${f.cpuUsPerRequest.toFixed(0)} µs CPU each)` : ''),
+          (f ? `, bare signing server ${Math.round(f.rps)}/s (${f.cpuUsPerRequest.toFixed(0)} µs CPU each)` : '') +
+          (h ? `, framed by hand ${Math.round(h.rps)}/s (${h.cpuUsPerRequest.toFixed(0)} µs CPU each)` : ''),
       );
       gateway.push(g);
       raw.push(b);
       if (f) bare.push(f);
+      if (h) byHand.push(h);
     }
     if (external) {
       return [
@@ -104,10 +116,23 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
         ratio: median(gateway.map((x, i) => x.rps / bare[i].rps)),
         unit: 'sig/s',
       },
+      ...(byHand.length === 0
+        ? []
+        : [
+            {
+              section: '3 Signing',
+              name: `the same against the bare signing server with no WebSocket library (frames by hand, one write per read; ${median(byHand.map((x) => x.cpuUsPerRequest)).toFixed(0)} µs CPU each; ${median(byHand.map((x, i) => x.rps / raw[i].rps)).toFixed(2)}× node:crypto)`,
+              gateway: median(gateway.map((x) => x.rps)),
+              baseline: median(byHand.map((x) => x.rps)),
+              ratio: median(gateway.map((x, i) => x.rps / byHand[i].rps)),
+              unit: 'sig/s',
+            },
+          ]),
     ];
   } finally {
     await gw.close();
     await node?.stop();
     await floor?.stop();
+    await floorByHand?.stop();
   }
 }
