@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH, call, runLoad, startChild } from './common.mjs';
+import { BENCH, DIST, call, runLoad, startChild } from './common.mjs';
 
 export const PASSPHRASE = 'bench passphrase, not a secret';
 export const HOSTNAME = 'bench.example';
@@ -98,6 +98,25 @@ export async function prepareApp(gw, { wallet = 'bench-wallet', hostname = HOSTN
  * consecutive requests use different keys. Returns (durationS, warmupS, runLoad options) =>
  * the load's result.
  */
+/**
+ * One signature through the gateway's API, to get the exact bytes a signature covers
+ * (chainID ‖ 0x00 ‖ InputData) for node:crypto to sign the same. Returns them with the chain id.
+ */
+export async function signedBytes(gw, app, encodedTransaction) {
+  const { chainID } = await gw.app('session.get_chain_id', {});
+  const signed = await gw.app('session.sign_transaction', { token: app.token, publicKey: app.keys[0], encodedTransaction });
+  const { decodeTransaction } = await import(join(DIST, 'src', 'domain', 'vega', 'transaction.js'));
+  const tx = decodeTransaction(new Uint8Array(Buffer.from(signed.encodedTransaction, 'base64')));
+  return { chainID, message: Buffer.concat([Buffer.from(chainID, 'utf8'), Buffer.from([0]), Buffer.from(tx.inputData)]) };
+}
+
+/**
+ * The bare signing server (servers/bare-sign.mjs) for this chain; env BARE_WS_FRAMING=hand has it
+ * frame WebSocket messages by hand.
+ */
+export const startSigningFloor = (chainID, { name = 'bare-sign', env = {} } = {}) =>
+  startChild(join(BENCH, 'servers', 'bare-sign.mjs'), [JSON.stringify({ chainId: chainID })], { name, env });
+
 export function signingLoad(gw, app, { workers, encodedTransaction, transport = 'http' }) {
   const perWorker = Array.from({ length: workers }, (_, w) =>
     app.keys

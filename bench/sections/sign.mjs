@@ -18,8 +18,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { BENCH, DIST, failures, median, runLoad, startChild } from '../lib/common.mjs';
-import { SIGNING_DEVNET, encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
+import { BENCH, failures, median, runLoad, startChild } from '../lib/common.mjs';
+import { SIGNING_DEVNET, encodedOrder, prepareApp, signedBytes, signingLoad, startGatewayChild, startSigningFloor, tempDataDir } from '../lib/setup.mjs';
 
 export async function runSign({ rounds = 3, seconds = 3, workers = 16, keys = 256, blockTimeMs = SIGNING_DEVNET.blockTimeMs, log = () => {} } = {}) {
   const rows = await signRun({ rounds, seconds, workers, keys, blockTimeMs, log, external: false, transport: 'http' });
@@ -39,22 +39,13 @@ async function signRun({ rounds, seconds, workers, keys, blockTimeMs, log, exter
   try {
     const app = await prepareApp(gw, { unlock: true, extraKeys: keys - 1 });
     if (app.keys.length !== keys) throw new Error(`expected ${keys} keys, the application sees ${app.keys.length}`);
-    const { chainID } = await gw.app('session.get_chain_id', {});
-
-    // One signature through the API, to get the exact bytes a signature covers.
     const encodedTransaction = encodedOrder();
-    const signed = await gw.app('session.sign_transaction', { token: app.token, publicKey: app.keys[0], encodedTransaction });
-    const { decodeTransaction } = await import(join(DIST, 'src', 'domain', 'vega', 'transaction.js'));
-    const tx = decodeTransaction(new Uint8Array(Buffer.from(signed.encodedTransaction, 'base64')));
-    const message = Buffer.concat([Buffer.from(chainID, 'utf8'), Buffer.from([0]), Buffer.from(tx.inputData)]);
+    const { chainID, message } = await signedBytes(gw, app, encodedTransaction);
 
     const load = signingLoad(gw, app, { workers, encodedTransaction, transport });
-    floor = external ? undefined : await startChild(join(BENCH, 'servers', 'bare-sign.mjs'), [JSON.stringify({ chainId: chainID })], { name: 'bare-sign' });
+    floor = external ? undefined : await startSigningFloor(chainID);
     const floorLoad = floor && signingLoad({ applicationUrl: floor.url }, app, { workers, encodedTransaction, transport });
-    floorByHand =
-      floor && transport === 'ws'
-        ? await startChild(join(BENCH, 'servers', 'bare-sign.mjs'), [JSON.stringify({ chainId: chainID })], { name: 'bare-sign-by-hand', env: { BARE_WS_FRAMING: 'hand' } })
-        : undefined;
+    floorByHand = floor && transport === 'ws' ? await startSigningFloor(chainID, { name: 'bare-sign-by-hand', env: { BARE_WS_FRAMING: 'hand' } }) : undefined;
     const byHandLoad = floorByHand && signingLoad({ applicationUrl: floorByHand.url }, app, { workers, encodedTransaction, transport });
 
     const gateway = [];

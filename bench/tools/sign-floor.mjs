@@ -8,21 +8,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { BENCH, DIST, failures, median, runLoad, startChild } from '../lib/common.mjs';
-import { SIGNING_DEVNET, encodedOrder, prepareApp, signingLoad, startGatewayChild, tempDataDir } from '../lib/setup.mjs';
+import { BENCH, failures, median, runLoad } from '../lib/common.mjs';
+import { SIGNING_DEVNET, encodedOrder, prepareApp, signedBytes, signingLoad, startGatewayChild, startSigningFloor, tempDataDir } from '../lib/setup.mjs';
 
 const [rounds = '4', inFlight = '16'] = process.argv.slice(2);
 const workers = Number(inFlight);
 const gw = await startGatewayChild(tempDataDir('sign-floor'), { devnet: { blockTimeMs: SIGNING_DEVNET.blockTimeMs, powDifficulty: 0 } }, { name: 'gateway' });
 const app = await prepareApp(gw, { unlock: true, extraKeys: 255 });
-const { chainID } = await gw.app('session.get_chain_id', {});
 const encodedTransaction = encodedOrder();
-const signed = await gw.app('session.sign_transaction', { token: app.token, publicKey: app.keys[0], encodedTransaction });
-const { decodeTransaction } = await import(join(DIST, 'src', 'domain', 'vega', 'transaction.js'));
-const message = Buffer.concat([Buffer.from(chainID, 'utf8'), Buffer.from([0]), Buffer.from(decodeTransaction(new Uint8Array(Buffer.from(signed.encodedTransaction, 'base64'))).inputData)]);
+const { chainID, message } = await signedBytes(gw, app, encodedTransaction);
 
-const floor = (env) => startChild(join(BENCH, 'servers', 'bare-sign.mjs'), [JSON.stringify({ chainId: chainID })], { name: 'bare-sign', env });
-const servers = { gateway: gw, 'bare (ws)': await floor({}), 'bare (by hand)': await floor({ BARE_WS_FRAMING: 'hand' }) };
+const servers = {
+  gateway: gw,
+  'bare (ws)': await startSigningFloor(chainID),
+  'bare (by hand)': await startSigningFloor(chainID, { name: 'bare-sign-by-hand', env: { BARE_WS_FRAMING: 'hand' } }),
+};
 const loads = Object.fromEntries(
   Object.entries(servers).map(([name, s]) => [name, signingLoad({ applicationUrl: s.applicationUrl ?? s.url }, app, { workers, encodedTransaction, transport: 'ws' })]),
 );
