@@ -91,14 +91,6 @@ export async function prepareApp(gw, { wallet = 'bench-wallet', hostname = HOSTN
 }
 
 /**
- * sign_transaction load on `app`'s keys, for the signing bench and its profiler. Over HTTP,
- * `workers` keep-alive connections (autocannon, one request in flight on each), connection w
- * signing with keys w, w + workers, w + 2·workers, ... in turn; over WebSocket, one connection
- * with `workers` requests in flight, taking the keys in the same interleaved turn, so that
- * consecutive requests use different keys. Returns (durationS, warmupS, runLoad options) =>
- * the load's result.
- */
-/**
  * One signature through the gateway's API, to get the exact bytes a signature covers
  * (chainID ‖ 0x00 ‖ InputData) for node:crypto to sign the same. Returns them with the chain id.
  */
@@ -117,6 +109,14 @@ export async function signedBytes(gw, app, encodedTransaction) {
 export const startSigningFloor = (chainID, { name = 'bare-sign', env = {} } = {}) =>
   startChild(join(BENCH, 'servers', 'bare-sign.mjs'), [JSON.stringify({ chainId: chainID })], { name, env });
 
+/**
+ * sign_transaction load on `app`'s keys, for the signing bench and its profiler. Over HTTP,
+ * `workers` keep-alive connections (autocannon, one request in flight on each), connection w
+ * signing with keys w, w + workers, w + 2·workers, ... in turn; over WebSocket, one connection
+ * with `workers` requests in flight, taking the keys in the same interleaved turn, so that
+ * consecutive requests use different keys. Returns (durationS, warmupS, runLoad options) =>
+ * the load's result.
+ */
 export function signingLoad(gw, app, { workers, encodedTransaction, transport = 'http' }) {
   const perWorker = Array.from({ length: workers }, (_, w) =>
     app.keys

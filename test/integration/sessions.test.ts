@@ -113,6 +113,7 @@ describe('a connection and what its token allows', () => {
     const token = await connectApp(gw, 'vega.xyz', WALLET);
     await grantPermissions(gw, token, 'read', [FIRST_KEY, third]);
     expect((await listKeys(gw, token)).result).toEqual([FIRST_KEY, third]);
+    // Asked again: now the list kept for this restriction answers, and must be the same.
     expect((await listKeys(gw, token)).result).toEqual([FIRST_KEY, third]);
 
     await gw.call('admin.taint_key', { wallet: WALLET, publicKey: third });
